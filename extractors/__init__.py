@@ -1,0 +1,66 @@
+"""One extractor per format, all returning the same `ExtractedDocument`.
+
+Each module exposes `FORMAT` (its name), `can_read(head: bytes, path: Path) -> bool` (a
+cheap sniff of the first bytes; the extension is only a tie-breaker, because agencies'
+sites mislabel files all the time) and `extract(path: Path) -> ExtractedDocument`, which
+raises `BadDocument` for bytes it cannot read. Supporting a new format means one module
+and one line in `EXTRACTORS`.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from gongkai.document import ExtractedDocument
+from gongkai.errors import BadDocument, UnsupportedFormat
+
+# Order matters: the first extractor whose sniff accepts the bytes reads them. Binary
+# containers are tried before the text-based formats, and plain text comes last.
+EXTRACTORS: tuple[str, ...] = (
+    "extractors.pdf",
+    "extractors.docx",
+    "extractors.html",
+    "extractors.text",
+)
+
+HEAD_BYTES = 8192
+
+
+def _modules() -> list[ModuleType]:
+    out = []
+    for name in EXTRACTORS:
+        try:
+            out.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:  # TEMP during development
+            if exc.name != name:
+                raise
+    return out
+
+
+def sniff(path: Path) -> ModuleType:
+    """The extractor module for a file, from its bytes (and its name only to break ties)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise BadDocument(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not head.strip():
+        raise BadDocument("empty file")
+    for mod in _modules():
+        if mod.can_read(head, path):
+            return mod
+    raise UnsupportedFormat(f"unrecognised format (first bytes {head[:8]!r})")
+
+
+def detect_format(path: Path) -> str:
+    return sniff(path).FORMAT
+
+
+def extract(path: Path) -> ExtractedDocument:
+    """Read any supported file into the document model."""
+    mod = sniff(path)
+    doc = mod.extract(Path(path))
+    doc.format = doc.format if doc.format != "unknown" else mod.FORMAT
+    return doc

@@ -1,0 +1,240 @@
+"""PDF with a text layer → `ExtractedDocument` (text lines and ruled tables, page by page).
+
+    open_pdf(path)                  pypdfium2: page count, info title, BadDocument on bad bytes
+    read_page(page, n)              one page → `PageContent` (text lines, table parts, images)
+      text_layer_state(chars)       "ok" / "empty" / "garbled" → a page needing OCR
+      find_table_parts(...)         see `extractors.pdf_tables`
+      body_lines(...)               the glyphs outside tables → lines, page numbers dropped
+    stitch_pages(pages)             a table running onto the next page → one table
+    extract(path)                   all of it → `ExtractedDocument`
+
+A page whose text layer is missing (a scan) or unreadable (CID fonts without ToUnicode) gives
+no text at all, only `ImageBlock(ref="page:N", media_type="application/pdf")`: the hook where
+OCR renders and reads page N. Large pictures on text pages (a table pasted as an image) get
+the same kind of block with their bbox.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.pdf_lines import Line, chars_to_lines, is_unmapped
+from extractors.pdf_tables import TablePart, find_table_parts, part_to_table, parts_continue, stitch_parts
+from gongkai.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
+from gongkai.errors import BadDocument
+
+FORMAT = "pdf"
+
+SNIFF_WINDOW = 1024
+"""`%PDF-` may follow a little junk (a BOM, an HTTP header left in the file); readers allow 1 KB."""
+
+GARBLED_SHARE = 0.2
+"""A page whose glyphs are more than this share unmapped ("(cid:N)", private use) needs OCR."""
+
+MARGIN_SHARE = 0.12
+"""Page numbers are looked for in this share of the page height at the top and bottom."""
+
+PICTURE_MIN_WIDTH, PICTURE_MIN_HEIGHT = 0.4, 0.08
+"""A picture this large (share of page width, height) on a text page may be a pasted table."""
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~·•\s]*\d+[-—–－~·•\s]*"
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+    r"|\d+\s*/\s*\d+"
+    r"|(?:page|Page|PAGE)\s*\d+(?:\s*of\s*\d+)?)$"
+)
+"""Footers and headers such as "- 3 -", "— 3 —", "3", "第3页 共5页", "3/5"."""
+
+
+def can_read(head: bytes, path: Path) -> bool:
+    """PDF bytes start with `%PDF-`, possibly after a little junk."""
+    return b"%PDF-" in head[:SNIFF_WINDOW]
+
+
+# --- opening -------------------------------------------------------------------------------
+
+
+def open_pdf(path: Path) -> tuple[int, dict[str, str]]:
+    """Page count and info metadata via pypdfium2, which is fast and strict about bad files.
+
+    pypdfium2 also decodes UTF-16LE info strings that pdfminer garbles (WPS writes the title
+    as "ÿþ*mýl…" otherwise).
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == 4:  # FPDF_ERR_PASSWORD
+            raise BadDocument("encrypted PDF: it needs a password to open") from exc
+        if code == 5:  # FPDF_ERR_SECURITY
+            raise BadDocument("PDF uses an unsupported security handler") from exc
+        raise BadDocument(f"unreadable PDF (corrupt or truncated): {exc}") from exc
+    except OSError as exc:
+        raise BadDocument(f"cannot read PDF: {exc}") from exc
+    try:
+        n_pages = len(pdf)
+        info = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    if n_pages == 0:
+        raise BadDocument("PDF has no pages")
+    return n_pages, info
+
+
+# --- one page ------------------------------------------------------------------------------
+
+
+@dataclass
+class PageContent:
+    """What one page yields before tables are stitched across pages.
+
+    `items` are (top, block-or-TablePart) in reading order; `needs_ocr` is set for pages
+    whose text cannot be used.
+    """
+
+    number: int
+    items: list[tuple[float, object]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    needs_ocr: bool = False
+
+
+def text_layer_state(chars: list[dict], page) -> str:
+    """"ok", "blank" (nothing on the page), "empty" (a picture or drawing but no text: a
+    scan) or "garbled" (mostly glyphs without a Unicode mapping)."""
+    visible = [c for c in chars if c["text"] and not c["text"].isspace()]
+    if not visible:
+        return "empty" if (page.images or page.curves or len(page.rects) > 50) else "blank"
+    bad = sum(is_unmapped(c["text"]) for c in visible)
+    return "garbled" if bad > GARBLED_SHARE * len(visible) else "ok"
+
+
+def _page_chars(page) -> list[dict]:
+    """The page's glyphs that lie on the page (text clipped off the media box is dropped)."""
+    x0, top, x1, bottom = page.bbox
+    return [c for c in page.chars
+            if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1 and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
+
+
+def _inside(c: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+
+def is_page_furniture(line: Line, page_height: float) -> bool:
+    """A page number ("- 3 -", "第3页") in the top or bottom margin."""
+    _, top, _, bottom = line.bbox
+    in_margin = bottom <= MARGIN_SHARE * page_height or top >= (1 - MARGIN_SHARE) * page_height
+    return in_margin and bool(_PAGE_NUMBER.match(line.text.strip()))
+
+
+def body_lines(chars: list[dict], tables: list[TablePart], page_height: float) -> list[Line]:
+    """Glyphs outside the tables → text lines, without page numbers."""
+    boxes = [t.bbox for t in tables]
+    free = [c for c in chars if not _inside(c, boxes)] if boxes else chars
+    return [ln for ln in chars_to_lines(free) if ln.text.strip() and not is_page_furniture(ln, page_height)]
+
+
+def _picture_blocks(page, n: int, tables: list[TablePart]) -> list[ImageBlock]:
+    """Pictures large enough to hold a table (pasted from Excel, a scan of a form)."""
+    out = []
+    for im in page.images:
+        w, h = im["x1"] - im["x0"], im["bottom"] - im["top"]
+        if w < PICTURE_MIN_WIDTH * page.width or h < PICTURE_MIN_HEIGHT * page.height:
+            continue
+        if any(_inside({"x0": im["x0"], "x1": im["x1"], "top": im["top"], "bottom": im["bottom"]}, [t.bbox])
+               for t in tables):
+            continue
+        bbox = (round(im["x0"], 2), round(im["top"], 2), round(im["x1"], 2), round(im["bottom"], 2))
+        out.append(ImageBlock(ref=f"page:{n}", media_type="application/pdf",
+                              prov=Provenance(page=n, bbox=bbox, method="text")))
+    return out
+
+
+def ocr_block(n: int) -> ImageBlock:
+    """The hook for OCR: page n must be rendered and read."""
+    return ImageBlock(ref=f"page:{n}", data=None, media_type="application/pdf", prov=Provenance(page=n))
+
+
+def read_page(page, n: int) -> PageContent:
+    """One pdfplumber page → its text lines, table parts and pictures, in reading order."""
+    out = PageContent(number=n)
+    chars = _page_chars(page)
+    state = text_layer_state(chars, page)
+    if state == "blank":
+        return out
+    if state != "ok":
+        out.needs_ocr = True
+        out.items.append((0.0, ocr_block(n)))
+        why = "no text layer (scanned image)" if state == "empty" else "text layer garbled (fonts without Unicode map)"
+        out.warnings.append(f"page {n}: {why}, needs OCR")
+        return out
+    unmapped = [c for c in chars if is_unmapped(c["text"])]
+    if unmapped:
+        chars = [c for c in chars if not is_unmapped(c["text"])]
+        out.warnings.append(f"page {n}: {len(unmapped)} glyphs without Unicode mapping dropped")
+    tables = find_table_parts(page, chars, n)
+    for t in tables:
+        out.items.append((t.bbox[1], t))
+    for ln in body_lines(chars, tables, page.height):
+        bbox = tuple(round(v, 2) for v in ln.bbox)
+        out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=Provenance(page=n, bbox=bbox, method="text"))))
+    for im in _picture_blocks(page, n, tables):
+        out.items.append((im.prov.bbox[1], im))
+        out.warnings.append(f"page {n}: picture at {im.prov.bbox} may hold a table, needs OCR")
+    out.items.sort(key=lambda it: it[0])
+    return out
+
+
+# --- whole document ------------------------------------------------------------------------
+
+
+def stitch_pages(pages: list[PageContent]) -> list[object]:
+    """Page items → one block list, joining a table that ends page n to one that starts page
+    n+1 when nothing else lies between them and their columns line up."""
+    blocks: list[object] = []
+    for page in pages:
+        for i, (_, item) in enumerate(page.items):
+            prev = blocks[-1] if blocks else None
+            if i == 0 and isinstance(item, TablePart) and isinstance(prev, TablePart) \
+                    and prev.pages[-1] == page.number - 1 and parts_continue(prev, item):
+                blocks[-1] = stitch_parts(prev, item)
+            else:
+                blocks.append(item)
+    return [part_to_table(b) if isinstance(b, TablePart) else b for b in blocks]
+
+
+def extract(path: Path) -> ExtractedDocument:
+    """Read a PDF's text layer into the document model (see the module docstring)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    path = Path(path)
+    n_pages, info = open_pdf(path)
+    pages: list[PageContent] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for n, page in enumerate(pdf.pages, start=1):
+                try:
+                    pages.append(read_page(page, n))
+                except Exception as exc:  # one broken content stream must not lose the document
+                    pages.append(PageContent(number=n, items=[(0.0, ocr_block(n))], needs_ocr=True,
+                                             warnings=[f"page {n}: cannot read text layer ({exc}), needs OCR"]))
+                finally:
+                    page.close()
+    except PDFPasswordIncorrect as exc:
+        raise BadDocument("encrypted PDF: it needs a password to open") from exc
+    except Exception as exc:
+        cause = exc.__cause__ or exc
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise BadDocument("encrypted PDF: it needs a password to open") from exc
+        raise BadDocument(f"unreadable PDF (corrupt or truncated): {cause}") from exc
+    doc = ExtractedDocument(blocks=stitch_pages(pages), format=FORMAT, pages=n_pages)
+    title = (info.get("Title") or "").strip()
+    if title:
+        doc.metadata["title"] = title
+    for p in pages:
+        doc.warnings.extend(p.warnings)
+    return doc

@@ -1,0 +1,187 @@
+"""Characters → lines → text, for the PDF extractor (page text and table cells alike).
+
+pdfplumber gives one dict per glyph (`text`, `x0`, `top`, `x1`, `bottom`, `size`, `upright`).
+Chinese reports place every glyph on its own, so the word-gap heuristics made for Latin text
+put spaces inside CJK runs ("只计这一情 形") and leave wrapped labels broken over lines. The
+functions here build lines from glyphs and text from lines with CJK in mind: no space between
+two CJK glyphs ever, a space elsewhere only where the PDF prints one or leaves a real gap, and
+wrapped CJK or digit runs re-joined without a line break ("商业\\n企业" → "商业企业",
+"113\\n2" → "1132", a vertical "三\\n、\\n本…" → "三、本…").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+BBox = tuple[float, float, float, float]
+
+SPACE_GAP = 0.25
+"""A gap wider than this fraction of the font size between two non-CJK glyphs is a space."""
+
+DUPLICATE_TOLERANCE = 1.0
+"""Glyphs with the same text this close (points) are one glyph drawn twice (fake bold)."""
+
+_TIGHT_RANGES = (
+    (0x2E80, 0x2FFF),  # CJK radicals, Kangxi
+    (0x3000, 0x303F),  # CJK symbols and punctuation: 、。〈〉《》「」【】
+    (0x3040, 0x30FF),  # kana (the odd Japanese-flavoured font)
+    (0x3100, 0x31FF),
+    (0x3200, 0x33FF),  # enclosed CJK, compatibility
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF00, 0xFFEF),  # full-width forms: （）：，０-９
+    (0x20000, 0x3FFFF),
+)
+_TIGHT_EXTRA = set("“”‘’…—·")
+
+
+def is_tight(ch: str) -> bool:
+    """Whether a character is set solid in Chinese text (CJK, full-width, curly quotes)."""
+    if not ch:
+        return False
+    o = ord(ch[0])
+    return ch[0] in _TIGHT_EXTRA or any(lo <= o <= hi for lo, hi in _TIGHT_RANGES)
+
+
+def is_unmapped(text: str) -> bool:
+    """Whether a glyph's text is not a real character: "(cid:123)", private use, U+FFFD, controls.
+
+    These come from fonts without a usable ToUnicode map; the page then needs OCR.
+    """
+    if text.startswith("(cid:"):
+        return True
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Co", "Cs", "Cn") or ch == "\ufffd" or (cat == "Cc" and ch not in "\t\n\r"):
+            return True
+    return False
+
+
+@dataclass
+class Line:
+    """Glyphs that share a baseline band, left to right."""
+
+    chars: list[dict] = field(default_factory=list)
+
+    @property
+    def bbox(self) -> BBox:
+        return (min(c["x0"] for c in self.chars), min(c["top"] for c in self.chars),
+                max(c["x1"] for c in self.chars), max(c["bottom"] for c in self.chars))
+
+    @property
+    def text(self) -> str:
+        return chars_to_text(self.chars)
+
+
+def _mid_y(c: dict) -> float:
+    return (c["top"] + c["bottom"]) / 2
+
+
+def chars_to_lines(chars: list[dict]) -> list[Line]:
+    """Group glyphs into lines, top to bottom.
+
+    Glyphs are sorted by their vertical middle; a glyph joins the current line when its middle
+    lies above the bottom of the line's first glyph, so digits in Times and CJK in 宋体 (whose
+    boxes differ by a point) stay on one line while stacked vertical text (one glyph per line)
+    splits. Rotated glyphs (`upright` False) form their own lines, ordered top to bottom.
+    """
+    upright = [c for c in chars if c.get("upright", True)]
+    rotated = [c for c in chars if not c.get("upright", True)]
+    lines: list[Line] = []
+    band_bottom = float("-inf")
+    for c in sorted(upright, key=_mid_y):
+        if lines and _mid_y(c) <= band_bottom:
+            lines[-1].chars.append(c)
+        else:
+            lines.append(Line([c]))
+            band_bottom = c["bottom"]
+    for line in lines:
+        line.chars = _dedupe(sorted(line.chars, key=lambda c: c["x0"]))
+    if rotated:
+        lines.extend(_rotated_lines(rotated))
+        lines.sort(key=lambda ln: ln.bbox[1])
+    return lines
+
+
+def _rotated_lines(chars: list[dict]) -> list[Line]:
+    """Rotated glyphs grouped by column (x), each column read top to bottom."""
+    cols: list[Line] = []
+    for c in sorted(chars, key=lambda c: (c["x0"] + c["x1"]) / 2):
+        mid = (c["x0"] + c["x1"]) / 2
+        if cols and mid <= cols[-1].chars[0]["x1"]:
+            cols[-1].chars.append(c)
+        else:
+            cols.append(Line([c]))
+    for col in cols:
+        # chars_to_text reads by x0; give it top-to-bottom order through a re-keyed copy.
+        col.chars = [dict(c, x0=c["top"], x1=c["bottom"]) for c in sorted(col.chars, key=lambda c: c["top"])]
+    return cols
+
+
+def _dedupe(chars: list[dict]) -> list[dict]:
+    """Drop a glyph drawn again on top of the previous one (WPS/Word fake bold, shadows)."""
+    out: list[dict] = []
+    for c in chars:
+        if out and c["text"] == out[-1]["text"] and abs(c["x0"] - out[-1]["x0"]) <= DUPLICATE_TOLERANCE \
+                and abs(c["top"] - out[-1]["top"]) <= DUPLICATE_TOLERANCE:
+            continue
+        out.append(c)
+    return out
+
+
+def chars_to_text(chars: list[dict]) -> str:
+    """One line's glyphs (left to right) → text, spacing CJK-aware.
+
+    A space is kept where the PDF prints one or leaves a gap wider than `SPACE_GAP` × size,
+    except between two CJK (tight) characters: justified Chinese text has wide gaps that are
+    not spaces, and "总 计" must read "总计".
+    """
+    out: list[str] = []
+    pending_space = False
+    prev: dict | None = None
+    for c in chars:
+        t = c["text"]
+        if not t or t.isspace():
+            pending_space = prev is not None
+            continue
+        if prev is not None:
+            size = min(prev.get("size") or 10.0, c.get("size") or 10.0)
+            gap = c["x0"] - prev["x1"]
+            tight = is_tight(prev["text"][-1]) and is_tight(t[0])
+            if not tight and (pending_space or gap > SPACE_GAP * size):
+                out.append(" ")
+        out.append(t)
+        prev = c
+        pending_space = False
+    return "".join(out)
+
+
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+
+def join_lines(texts: list[str]) -> str:
+    """Lines of one cell or paragraph → one string.
+
+    Lines join without a break when the text wraps inside a CJK or numeric run (neither side of
+    the join is a Latin letter): a wrapped label is one label, a number wrapped in a narrow
+    column is one number. Between Latin words the break stays as "\\n".
+    """
+    out = ""
+    for t in (t.strip() for t in texts):
+        if not t:
+            continue
+        if out and (_LATIN.match(out[-1]) or _LATIN.match(t[0])):
+            out += "\n"
+        out += t
+    return out
+
+
+def lines_bbox(lines: list[Line]) -> BBox | None:
+    """The box around some lines, or None for none."""
+    if not lines:
+        return None
+    boxes = [ln.bbox for ln in lines]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

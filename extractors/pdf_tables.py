@@ -1,0 +1,440 @@
+"""Ruled tables in a PDF page: rulings → cells → grid, and tables stitched across pages.
+
+The steps mirror pdfplumber's `TableFinder` (and reuse its edge functions), each a
+module-level function whose result can be inspected on its own:
+
+    page_rulings(page)          visible strokes only: no white or shading rectangles
+    close_open_tables(edges)    a table cut by a page break has no top/bottom border there
+    edges_to_cell_groups(edges) pdfplumber: merge → intersections → cells → tables
+    cells_to_part(...)          one table on one page: cell boxes, their texts, the x/y edges
+    stitch_parts(parts)         a table continued on the next page → one grid
+    part_to_table(part)         the document model's `Table`
+
+Why not `page.find_tables()` as is: its "lines" strategy takes every rectangle's outline,
+and WPS draws a white rectangle behind each line of body text, so whole pages of prose come
+out as one-column "tables"; and a table continued on a new page often has no top border on
+that page, which loses its first row.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, replace
+
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from pdfplumber.utils import obj_to_edges
+
+from extractors.pdf_lines import BBox, Line, chars_to_lines, join_lines, lines_bbox
+from gongkai.document import Cell, Provenance, Table
+
+SNAP_TOLERANCE = 3.0
+"""Rulings this close (points) are one ruling (pdfplumber's default)."""
+JOIN_TOLERANCE = 3.0
+MIN_EDGE_LENGTH = 3.0
+THIN_FILL = 2.0
+"""A filled rectangle thinner than this is a ruling drawn as a fill (Word, some printers)."""
+EDGE_TOLERANCE = 1.5
+"""Cell sides this close are on the same grid line."""
+STITCH_TOLERANCE = 5.0
+"""Outer table sides on consecutive pages this close belong to one table."""
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
+
+
+# --- 1. rulings -------------------------------------------------------------------------
+
+
+def _is_white(color) -> bool:
+    """Whether a pdfplumber colour is white (invisible on paper)."""
+    if color is None:
+        return False
+    vals = color if isinstance(color, (tuple, list)) else (color,)
+    try:
+        vals = [float(v) for v in vals]
+    except (TypeError, ValueError):  # pattern colours
+        return False
+    if len(vals) == 4:  # CMYK: white is no ink
+        return all(v <= 0.02 for v in vals)
+    return bool(vals) and all(v >= 0.98 for v in vals)
+
+
+def page_rulings(page) -> list[dict]:
+    """The visible straight strokes of a page, as pdfplumber edges.
+
+    Kept: stroked lines and stroked rectangles (their four sides) in a non-white colour, and
+    thin filled rectangles (rulings drawn as fills). Dropped: filled rectangles that are not
+    thin, i.e. cell shading and the white boxes WPS puts behind every line of text.
+    """
+    edges: list[dict] = []
+    for obj in page.lines:
+        if obj.get("stroke", True) and not _is_white(obj.get("stroking_color")):
+            edges.extend(obj_to_edges(obj))
+    for r in page.rects:
+        w, h = r["x1"] - r["x0"], r["bottom"] - r["top"]
+        if r.get("stroke") and not _is_white(r.get("stroking_color")):
+            edges.extend(obj_to_edges(r))
+        elif r.get("fill") and min(w, h) <= THIN_FILL and max(w, h) > MIN_EDGE_LENGTH \
+                and not _is_white(r.get("non_stroking_color")):
+            edges.append(_fill_to_edge(r))
+    return edges
+
+
+def _fill_to_edge(r: dict) -> dict:
+    """A thin filled rectangle → one edge along its middle."""
+    if r["x1"] - r["x0"] >= r["bottom"] - r["top"]:
+        y = (r["top"] + r["bottom"]) / 2
+        return {"x0": r["x0"], "x1": r["x1"], "top": y, "bottom": y, "width": r["x1"] - r["x0"],
+                "height": 0.0, "orientation": "h", "object_type": "rect_edge"}
+    x = (r["x0"] + r["x1"]) / 2
+    return {"x0": x, "x1": x, "top": r["top"], "bottom": r["bottom"], "width": 0.0,
+            "height": r["bottom"] - r["top"], "orientation": "v", "object_type": "rect_edge"}
+
+
+def merge_rulings(edges: list[dict]) -> list[dict]:
+    """Snap and join collinear rulings (pdfplumber's `merge_edges`), dropping specks."""
+    if not edges:
+        return []
+    merged = merge_edges(edges, SNAP_TOLERANCE, SNAP_TOLERANCE, JOIN_TOLERANCE, JOIN_TOLERANCE)
+    return [e for e in merged if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"])
+            >= MIN_EDGE_LENGTH]
+
+
+# --- 2. page-break borders ----------------------------------------------------------------
+
+
+def close_open_tables(edges: list[dict]) -> list[dict]:
+    """Add the missing top/bottom border where vertical rulings start or end together unruled.
+
+    A table that continues on a new page is often drawn there without its top border (and
+    sometimes without a bottom border before the break); two or more vertical rulings
+    starting (ending) at the same height with no horizontal ruling across them there mark
+    such an open side. The added edge runs from the leftmost to the rightmost of them.
+    """
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    added: list[dict] = []
+    for key in ("top", "bottom"):
+        for group in _cluster(verticals, key, SNAP_TOLERANCE):
+            if len(group) < 2:
+                continue
+            y = sum(e[key] for e in group) / len(group)
+            x0, x1 = min(e["x0"] for e in group), max(e["x0"] for e in group)
+            if x1 - x0 < MIN_EDGE_LENGTH or _covered(horizontals, y, x0, x1):
+                continue
+            added.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
+                          "orientation": "h", "object_type": "synthetic"})
+    return merge_rulings(edges + added) if added else edges
+
+
+def _cluster(objs: list[dict], key: str, tolerance: float) -> list[list[dict]]:
+    """Objects grouped where their `key` values lie within `tolerance` of the previous one."""
+    groups: list[list[dict]] = []
+    for o in sorted(objs, key=lambda o: o[key]):
+        if groups and o[key] - groups[-1][-1][key] <= tolerance:
+            groups[-1].append(o)
+        else:
+            groups.append([o])
+    return groups
+
+
+def _covered(horizontals: list[dict], y: float, x0: float, x1: float) -> bool:
+    """Whether horizontal rulings at height y cover most of [x0, x1]."""
+    span = sum(max(0.0, min(h["x1"], x1) - max(h["x0"], x0))
+               for h in horizontals if abs(h["top"] - y) <= SNAP_TOLERANCE)
+    return span >= 0.9 * (x1 - x0)
+
+
+# --- 3. cells ------------------------------------------------------------------------------
+
+
+def edges_to_cell_groups(edges: list[dict]) -> list[list[BBox]]:
+    """Rulings → groups of cell boxes, one group per table (pdfplumber's algorithm)."""
+    if not edges:
+        return []
+    intersections = edges_to_intersections(edges, 1, 1)
+    return cells_to_tables(intersections_to_cells(intersections))
+
+
+@dataclass
+class RawCell:
+    """A cell box on one page with the text lines inside it."""
+
+    bbox: BBox
+    page: int
+    lines: list[Line] = field(default_factory=list)
+    text: str = ""
+    row: int = 0
+    col: int = 0
+    row_span: int = 1
+    col_span: int = 1
+
+
+@dataclass
+class TablePart:
+    """One table's cells on one page, with the grid lines they sit on.
+
+    `xs`/`ys` are the distinct cell sides, left to right and top to bottom; a cell's column is
+    the index of its left side in `xs` and its span the number of `xs` intervals it covers.
+    A part stitched from several pages has `ys` only as long as its first page's (rows are then
+    offsets) and `pages` lists them all.
+    """
+
+    page: int
+    bbox: BBox
+    cells: list[RawCell]
+    xs: list[float]
+    ys: list[float]
+    pages: list[int] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return max((c.row + c.row_span for c in self.cells), default=0)
+
+    @property
+    def n_cols(self) -> int:
+        return max((c.col + c.col_span for c in self.cells), default=0)
+
+
+def distinct_positions(values: list[float], tolerance: float = EDGE_TOLERANCE) -> list[float]:
+    """Sorted values with near-equal ones collapsed to their mean."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tolerance:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _nearest(positions: list[float], v: float) -> int:
+    i = bisect.bisect_left(positions, v)
+    if i == 0:
+        return 0
+    if i == len(positions):
+        return len(positions) - 1
+    return i if positions[i] - v < v - positions[i - 1] else i - 1
+
+
+def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
+    """Cell boxes of one table + the page's glyphs → a `TablePart` with rows, columns and texts.
+
+    Each glyph goes to the cell holding its centre (found through the grid, not by scanning
+    every cell); a cell's text is its lines joined CJK-aware (`join_lines`).
+    """
+    xs = distinct_positions([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = distinct_positions([b[1] for b in boxes] + [b[3] for b in boxes])
+    cells: list[RawCell] = []
+    owner: dict[tuple[int, int], RawCell] = {}
+    for b in boxes:
+        c0, c1 = _nearest(xs, b[0]), _nearest(xs, b[2])
+        r0, r1 = _nearest(ys, b[1]), _nearest(ys, b[3])
+        if c1 <= c0 or r1 <= r0:
+            continue
+        cell = RawCell(bbox=b, page=page, row=r0, col=c0, row_span=r1 - r0, col_span=c1 - c0)
+        cells.append(cell)
+        for r in range(r0, r1):
+            for k in range(c0, c1):
+                owner.setdefault((r, k), cell)
+    inside: dict[int, list[dict]] = {}
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
+            continue
+        k = bisect.bisect_right(xs, cx) - 1
+        r = bisect.bisect_right(ys, cy) - 1
+        cell = owner.get((min(r, len(ys) - 2), min(k, len(xs) - 2)))
+        if cell is not None:
+            inside.setdefault(id(cell), []).append(ch)
+    for cell in cells:
+        cell.lines = chars_to_lines(inside.get(id(cell), []))
+        cell.text = join_lines([ln.text for ln in cell.lines])
+    cells.sort(key=lambda c: (c.row, c.col))
+    bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    return TablePart(page=page, bbox=bbox, cells=cells, xs=xs, ys=ys, pages=[page])
+
+
+def find_table_parts(page, chars: list[dict], page_no: int) -> list[TablePart]:
+    """All ruled tables of a page with at least two rows and two columns, top to bottom."""
+    edges = close_open_tables(merge_rulings(page_rulings(page)))
+    parts = [cells_to_part(group, chars, page_no) for group in edges_to_cell_groups(edges)]
+    return [p for p in parts if p.n_rows >= 2 and p.n_cols >= 2]
+
+
+# --- 4. stitching across pages ---------------------------------------------------------------
+
+
+def parts_continue(above: TablePart, below: TablePart) -> bool:
+    """Whether `below` (top of the next page) continues `above` (bottom of this page).
+
+    The caller has checked that nothing but page furniture lies between them; here the outer
+    sides must line up, and at least half of the lower part's inner column lines must fall on
+    column lines of the upper part.
+    """
+    if abs(above.xs[0] - below.xs[0]) > STITCH_TOLERANCE or abs(above.xs[-1] - below.xs[-1]) > STITCH_TOLERANCE:
+        return False
+    inner = below.xs[1:-1]
+    if not inner:
+        return True
+    hits = sum(any(abs(x - a) <= STITCH_TOLERANCE for a in above.xs) for x in inner)
+    return hits * 2 >= len(inner)
+
+
+def _row_texts(part: TablePart, row: int) -> list[tuple[int, str]]:
+    return [(c.col, c.text) for c in part.cells if c.row == row]
+
+
+def drop_repeated_header(above: TablePart, below: TablePart) -> TablePart:
+    """The continuation without its first rows when they repeat the table's first rows.
+
+    Word and WPS can repeat header rows on every page ("标题行重复"); the grid wants them once.
+    """
+    n = 0
+    while n < below.n_rows - 1 and n < above.n_rows and _row_texts(below, n) \
+            and [t for _, t in _row_texts(below, n)] == [t for _, t in _row_texts(above, n)] \
+            and any(t for _, t in _row_texts(below, n)):
+        n += 1
+    if n == 0 or any(c.row < n <= c.row + c.row_span - 1 for c in below.cells):
+        return below
+    cells = [replace(c, row=c.row - n) for c in below.cells if c.row >= n]
+    return replace(below, cells=cells, ys=below.ys[n:])
+
+
+def stitch_parts(above: TablePart, below: TablePart) -> TablePart:
+    """Two parts of one table → one part: columns re-indexed on the union of their column
+    lines, the lower rows appended, and cells cut by the page break joined (`join_seam`)."""
+    below = drop_repeated_header(above, below)
+    xs = distinct_positions(above.xs + below.xs, STITCH_TOLERANCE)
+    offset = above.n_rows
+    cells = [_recolumn(c, xs, 0) for c in above.cells] + [_recolumn(c, xs, offset) for c in below.cells]
+    seam_above = [c for c in cells[: len(above.cells)] if c.row + c.row_span == offset]
+    seam_below = [c for c in cells[len(above.cells):] if c.row == offset]
+    cells = join_seam(cells, seam_above, seam_below)
+    bbox = above.bbox
+    return TablePart(page=above.page, bbox=bbox, cells=drop_covered_rows(cells), xs=xs, ys=above.ys,
+                     pages=above.pages + below.pages)
+
+
+def _recolumn(c: RawCell, xs: list[float], row_offset: int) -> RawCell:
+    c0, c1 = _nearest(xs, c.bbox[0]), _nearest(xs, c.bbox[2])
+    return replace(c, row=c.row + row_offset, col=c0, col_span=max(1, c1 - c0))
+
+
+_PLACEHOLDERS = {"/", "-", "—", "－", "–", "无", "／"}
+
+
+def _is_value(text: str) -> bool:
+    """A printed number or a value placeholder ("/", "-", "—", "无")."""
+    t = text.replace(" ", "")
+    return bool(_NUMBER.match(t)) or t in _PLACEHOLDERS
+
+_MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+\s*[.．、])")
+"""A list marker that starts a row label: "（四）", "三、", "1.", "2．"."""
+
+
+def _starts_item(text: str) -> bool:
+    return bool(_MARKER.match(text))
+
+
+def _innermost_label(cells: list[RawCell], first_value_col: int) -> str:
+    """The text of the rightmost non-empty label cell (left of the values) among `cells`."""
+    labels = [c for c in cells if c.col < first_value_col and c.text]
+    return max(labels, key=lambda c: c.col).text if labels else ""
+
+
+def _text_at_bottom(cell: RawCell) -> bool:
+    """Whether a cell's text runs down to its bottom border (no more than padding below)."""
+    box = lines_bbox(cell.lines)
+    if box is None:
+        return False
+    last = cell.lines[-1].bbox
+    return cell.bbox[3] - box[3] <= 0.6 * (last[3] - last[1])
+
+
+def _text_at_top(cell: RawCell) -> bool:
+    """Whether a cell's text starts at its top border (no more than padding above)."""
+    box = lines_bbox(cell.lines)
+    if box is None:
+        return False
+    first = cell.lines[0].bbox
+    return box[1] - cell.bbox[1] <= 0.6 * (first[3] - first[1])
+
+
+def row_was_cut(above_row: list[RawCell], below_row: list[RawCell], pairs: list[tuple[RawCell, RawCell]],
+                first_value_col: int) -> bool:
+    """Whether the last row above the page break and the first row below it are one row.
+
+    Body rows: the values are printed on one side only, and the label above starts an item
+    ("1.本机关不掌握相关政府") while the label below does not ("信息"). Header rows (no values
+    on either side): most cell texts above run to the bottom border and continue at the top
+    of the cells below ("结果维" / "持"). Two single-line header rows that the break merely
+    separates look the same and are joined too: rare, and only the header text suffers.
+    """
+    above_values = any(_is_value(c.text) for c in above_row)
+    below_values = any(_is_value(c.text) for c in below_row)
+    if above_values != below_values:
+        a, b = _innermost_label(above_row, first_value_col), _innermost_label(below_row, first_value_col)
+        return _starts_item(a) and bool(b) and not _starts_item(b)
+    if not above_values and not below_values:
+        both = [(a, b) for a, b in pairs if a.text and b.text]
+        cut = sum(_text_at_bottom(a) and _text_at_top(b) for a, b in both)
+        return bool(both) and cut * 2 > len(both)
+    return False
+
+
+def join_seam(cells: list[RawCell], seam_above: list[RawCell], seam_below: list[RawCell]) -> list[RawCell]:
+    """Join the cells that one page break cut in two.
+
+    Pairs are cells in the same columns on either side of the break. When the break cut a
+    row (`row_was_cut`), every pair is one cell. Otherwise only label cells (left of the first
+    value in the seam rows) are joined: when one side is empty — a group label such as
+    "三、本年度办理结果" spanning rows on both pages — or when the label above starts an item
+    and the text below does not ("（四）无法提" + "供"). A value cell is never joined to
+    another row's value cell, and an empty value cell stays as is (blank is not zero).
+    """
+    below_at = {(c.col, c.col_span): c for c in seam_below}
+    pairs = [(a, below_at[(a.col, a.col_span)]) for a in seam_above if (a.col, a.col_span) in below_at]
+    last_row = max((c.row for c in seam_above), default=0)
+    above_row = [c for c in seam_above if c.row == last_row]
+    numbers = [c.col for c in above_row + seam_below if _is_value(c.text)]
+    first_value_col = min(numbers) if numbers else 10**6
+    cut = row_was_cut(above_row, seam_below, pairs, first_value_col)
+    drop: set[int] = set()
+    for a, b in pairs:
+        label = a.col < first_value_col
+        join = cut or (label and (not a.text or not b.text
+                                  or (_starts_item(a.text) and not _starts_item(b.text) and not _is_value(b.text))))
+        if join:
+            a.row_span += b.row_span
+            a.text = join_lines([a.text, b.text])
+            if not a.lines:
+                a.bbox, a.page = b.bbox, b.page
+            a.lines = a.lines + b.lines
+            drop.add(id(b))
+    return [c for c in cells if id(c) not in drop]
+
+
+def drop_covered_rows(cells: list[RawCell]) -> list[RawCell]:
+    """Remove grid rows that no cell starts in once seam joins made every cell span them."""
+    n_rows = max((c.row + c.row_span for c in cells), default=0)
+    anchored = {c.row for c in cells}
+    for r in sorted(set(range(n_rows)) - anchored, reverse=True):
+        if r == 0:
+            continue
+        for c in cells:
+            if c.row > r:
+                c.row -= 1
+            elif c.row < r < c.row + c.row_span:
+                c.row_span -= 1
+    return cells
+
+
+def part_to_table(part: TablePart) -> Table:
+    """A (possibly stitched) part → the document model's `Table`, cells in reading order."""
+    cells = [Cell(row=c.row, col=c.col, text=c.text, row_span=c.row_span, col_span=c.col_span,
+                  prov=Provenance(page=c.page, bbox=_round(c.bbox), method="text"))
+             for c in sorted(part.cells, key=lambda c: (c.row, c.col))]
+    return Table(cells=cells, prov=Provenance(page=part.page, bbox=_round(part.bbox), method="text"))
+
+
+def _round(b: BBox) -> BBox:
+    return tuple(round(v, 2) for v in b)  # type: ignore[return-value]

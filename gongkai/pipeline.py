@@ -1,0 +1,56 @@
+"""The plain functions the CLI, the tests and the Prefect flows all call."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from gongkai.document import ExtractedDocument
+from gongkai.errors import BadDocument
+from gongkai.record import Record
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def extract_document(path: Path) -> ExtractedDocument:
+    """Bytes → document model (raises BadDocument for what cannot be read)."""
+    import extractors
+
+    return extractors.extract(Path(path))
+
+
+def extract_record(path: Path) -> Record:
+    """One file → its canonical record (extract → normalize → validate).
+
+    Raises `BadDocument` for a file that cannot be read, or that is readable but holds no
+    annual report at all (no title, no section, no statistical table): an HTML error
+    page or an unrelated document must not become an empty record in the warehouse.
+    """
+    from normalize.record import to_record
+
+    path = Path(path)
+    if not path.is_file():
+        raise BadDocument(f"no such file: {path}")
+    doc = extract_document(path)
+    source = {"path": str(path), "sha256": sha256_file(path), "format": doc.format}
+    record = to_record(doc, source)
+    if not looks_like_report(doc, record):
+        raise BadDocument("no annual-report content found (no report title, section heading or statistical table)")
+    return record
+
+
+def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
+    from normalize import sections
+    from normalize.metadata import TITLE_WORDS
+
+    if any(s in ("found", "partial") for s in record.tables.values()):
+        return True
+    if len(sections.find_headings(doc)) >= 2:
+        return True
+    text = doc.full_text()[:3000].replace(" ", "") + (doc.metadata.get("title") or "")
+    return any(w in text for w in TITLE_WORDS[:-1]) or bool(list(doc.images()))

@@ -1,0 +1,152 @@
+"""Reading a table of the document model as labelled rows of values.
+
+Two shapes reach the normalizer:
+- a real grid (`columns_reliable`): every cell sits in its true column, spans are known,
+  and a value's column is found from the header labels above it;
+- a flattened grid (text dumps): only the order of the cells in a row is known; blanks
+  may be padding or lost cells, so values are taken in order and counted.
+
+Both are turned into `Row`s: the row's label cells, and its value cells (a number or a
+printed null marker such as "/") with the grid column each came from when that is known.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gongkai.document import Cell, Table
+from gongkai.record import CellSource
+
+from . import labels
+from .values import Parsed, is_value_token, parse
+
+
+@dataclass
+class ValueCell:
+    cell: Cell
+    col: int | None  # grid column when the table's columns are reliable
+
+    @property
+    def text(self) -> str:
+        return self.cell.text
+
+    def parsed(self, money: bool = False) -> Parsed:
+        return parse(self.cell.text, money=money)
+
+    def source(self, money: bool = False) -> CellSource:
+        p = self.cell.prov
+        return CellSource(page=p.page, bbox=p.bbox, method=p.method, confidence=p.confidence,
+                          raw=self.cell.text.strip())
+
+
+@dataclass
+class Row:
+    index: int
+    labels: list[str]  # distinct label texts of the row, left to right
+    values: list[ValueCell] = field(default_factory=list)
+    label_cols: list[int] = field(default_factory=list)  # grid column of each label (grids only)
+    label_ids: list[int] = field(default_factory=list)  # identity of each label's cell (grids only)
+
+    @property
+    def leaf(self) -> str:
+        return self.labels[-1] if self.labels else ""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.labels)
+
+
+def table_rows(table: Table) -> list[Row]:
+    """Rows as labels + values, for either table shape."""
+    return _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+
+
+def _flat_rows(table: Table) -> list[Row]:
+    out = []
+    for i, cells in enumerate(table.rows()):
+        row = Row(i, [])
+        for c in cells:
+            t = labels.squash(c.text)
+            if not t:
+                continue  # padding or a lost cell: a flattened row cannot tell which
+            if is_value_token(t):
+                row.values.append(ValueCell(c, None))
+            else:
+                row.labels.append(c.text.strip())
+        out.append(row)
+    return out
+
+
+def _grid_rows(table: Table) -> list[Row]:
+    """Each grid row, with spanning cells repeated; a cell counts once per row."""
+    grid = table.grid()
+    out = []
+    for i, line in enumerate(grid):
+        row = Row(i, [])
+        seen: set[int] = set()
+        for k, c in enumerate(line):
+            if c is None or id(c) in seen:
+                continue
+            seen.add(id(c))
+            t = labels.squash(c.text)
+            if not t:
+                continue
+            if is_value_token(t):
+                row.values.append(ValueCell(c, k))
+            else:
+                row.labels.append(c.text.strip())
+                row.label_cols.append(k)
+                row.label_ids.append(id(c))
+        out.append(row)
+    return out
+
+
+def merge_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
+    """Join a row's label fragments that a page break pushed into a row of their own.
+
+    A PDF row cut by a page break leaves "（四）无 | 1.本机关不掌握相关政府 | 0 …" on one page
+    and "法提供 | 信息 | (blank) …" on the next. A row without values whose own labels (not
+    cells spanning down from above) are not labels by themselves (`known` says no), right
+    after a row with values, is such a fragment: its texts are appended, column by column,
+    to the labels of the row above.
+    """
+    out: list[Row] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        own = [(t, c) for t, c, i in zip(row.labels, row.label_cols, row.label_ids)
+               if prev is None or i not in prev.label_ids]
+        if prev is not None and prev.values and not row.values and own and not any(known(t) for t, _ in own):
+            for text, col in own:
+                if col in prev.label_cols:
+                    j = prev.label_cols.index(col)
+                    prev.labels[j] = prev.labels[j] + text
+                else:
+                    prev.labels.append(text)
+                    prev.label_cols.append(col)
+                    prev.label_ids.append(-1)
+            order = sorted(range(len(prev.labels)), key=lambda j: prev.label_cols[j])
+            prev.labels = [prev.labels[j] for j in order]
+            prev.label_cols = [prev.label_cols[j] for j in order]
+            prev.label_ids = [prev.label_ids[j] for j in order]
+            continue
+        out.append(row)
+    return out
+
+
+def column_headers(table: Table, header_rows: range) -> list[str]:
+    """For each grid column, the squashed texts of the header cells above it, joined by "|"."""
+    grid = table.grid()
+    heads = []
+    for k in range(table.n_cols):
+        parts: list[str] = []
+        last = None
+        for r in header_rows:
+            c = grid[r][k] if r < len(grid) else None
+            if c is None or c is last:
+                continue
+            last = c
+            t = labels.squash(c.text)
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        heads.append("|".join(parts))
+    return heads

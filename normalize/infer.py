@@ -1,0 +1,91 @@
+"""Rows of table 三 that print fewer values than columns (a cell lost in conversion).
+
+Seed 001 prints six zeros for seven cells in rows （一） and （二）: the converter dropped one
+cell and we cannot see which. A cell is filled only where the template's identities fix
+the whole row uniquely (canonical-record spec): try the lost cell at each of the seven
+positions, solve it from the row identity (总计 = sum of the six applicant columns), keep
+the placements that are non-negative and agree with the column identities wherever
+those are assessable, and accept the row only if every surviving placement gives the same
+seven numbers. Otherwise the row stays null — never a guess.
+"""
+from __future__ import annotations
+
+from gongkai.record import CellSource, Finding
+
+from . import template as T
+from .grid import ValueCell
+from .tables import TableMapping
+
+COLUMNS = [c.key for c in T.APPLY_COLUMNS]
+RESULT_ROWS_2021 = [r.key for r in T.apply_rows("2021") if r.group and r.key != "result_total"]
+RESULT_ROWS_2019 = [r.key for r in T.apply_rows("2019") if r.group and r.key != "result_total"]
+
+
+def resolve_short_rows(m: TableMapping) -> None:
+    for rkey, values in list(m.short_rows.items()):
+        solved = solve_row(rkey, values, m)
+        if solved is None:
+            m.findings.append(Finding(
+                "row.incomplete",
+                f"table 三 row {rkey}: {len(values)} values for 7 columns and the template's identities do not "
+                "fix them uniquely; left null", table="applications"))
+            continue
+        for col, (value, src) in solved.items():
+            m.put(f"apply.{rkey}.{col}", value, src)
+        del m.short_rows[rkey]
+
+
+def solve_row(rkey: str, values: list[ValueCell], m: TableMapping) -> dict[str, tuple[int, CellSource]] | None:
+    if len(values) != len(COLUMNS) - 1:
+        return None
+    printed = [v.parsed().value for v in values]
+    if any(not isinstance(p, int) for p in printed):
+        return None
+    candidates = []
+    for gap in range(len(COLUMNS)):
+        row: list[int | None] = list(printed[:gap]) + [None] + list(printed[gap:])  # type: ignore[arg-type]
+        if gap == len(COLUMNS) - 1:
+            row[gap] = sum(row[:-1])  # type: ignore[arg-type]
+        else:
+            row[gap] = row[-1] - sum(x for i, x in enumerate(row[:-1]) if i != gap)  # type: ignore[operator]
+        if row[gap] < 0 or not _columns_agree(rkey, row, m):  # type: ignore[operator]
+            continue
+        candidates.append((gap, tuple(row)))
+    if not candidates or len({c[1] for c in candidates}) != 1:
+        return None
+    gap, row = candidates[0]
+    out: dict[str, tuple[int, CellSource]] = {}
+    printed_iter = iter(values)
+    for i, col in enumerate(COLUMNS):
+        if i == gap:
+            out[col] = (row[i], CellSource(method="inferred", confidence=0.9, raw=None))
+        else:
+            v = next(printed_iter)
+            p = v.cell.prov
+            out[col] = (row[i], CellSource(page=p.page, bbox=p.bbox, method="inferred", confidence=0.9,
+                                           raw=v.cell.text.strip()))
+    return out
+
+
+def _get(m: TableMapping, rkey: str, col: str):
+    hit = m.cells.get(f"apply.{rkey}.{col}")
+    return hit[0] if hit else None
+
+
+def _columns_agree(rkey: str, row, m: TableMapping) -> bool:
+    """The candidate row against apply.result_total and apply.balance, where assessable."""
+    result_rows = RESULT_ROWS_2021 if any(r.startswith("other.") for r in m.apply_rows) else RESULT_ROWS_2019
+    for i, col in enumerate(COLUMNS):
+        def val(r: str):
+            return row[i] if r == rkey else _get(m, r, col)
+
+        if rkey in result_rows or rkey == "result_total":
+            parts = [val(r) for r in result_rows]
+            total = val("result_total")
+            if None not in parts and total is not None and sum(parts) != total:
+                return False
+        if rkey in ("new", "carried_in", "result_total", "carried_forward"):
+            ops = [val("new"), val("carried_in"), val("result_total"), val("carried_forward")]
+            if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
+                return False
+    return True

@@ -1,0 +1,146 @@
+"""Agency, reporting year and publish date, read from the report itself.
+
+Titles come in many shapes: "X2022年政府信息公开工作年度报告", "X 2021 年政府信息公开工作年度报告"
+(spaces around the year), the agency on its own line above "2022年政府信息公开工作年度报告",
+no year at all ("长治市上党区应急管理局\\n政府信息公开工作年度报告", the year only in the body),
+a red-header line ("海东市应急管理局文件") before the title. Archived copies lose the
+characters next to digits ("统计期限为202311日到1231日"), so date patterns tolerate a
+missing 年/月/日 (shared/research/format.md §3.4, §5.3).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from gongkai.document import ExtractedDocument
+
+TITLE_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度报告", "信息公开工作年度报告", "政务公开工作年度报告",
+               "政府信息公开工作报告", "年度报告")
+_YEAR = r"(20[0-4]\d)"
+_TITLE = re.compile(_YEAR + r"\s*年(?:度)?\s*(?:的)?\s*$")
+_PERIOD = [
+    re.compile(r"统计期限?(?:为|是|自|从)?\s*(?:自|从)?\s*" + _YEAR + r"\s*年?\s*0?1\s*月?\s*0?1\s*日?"),
+    re.compile(r"(?:自|从)\s*" + _YEAR + r"\s*年?\s*0?1\s*月?\s*0?1\s*日?\s*(?:起)?\s*(?:至|到|—|-)"),
+    re.compile(_YEAR + r"\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*" + r"(?:20[0-4]\d\s*年\s*)?12\s*月\s*31\s*日"),
+]
+_BODY_YEAR = re.compile(_YEAR + r"\s*年(?:度)?[，,\s]")
+_DATE = re.compile(r"(20[0-4]\d)\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*日?")
+_DATE_COMPACT = re.compile(r"^(20[0-4]\d)(\d{2})(\d{2})$")
+# a sentence that mentions the report ("现公布…年度报告", "根据《条例》…") is not its title
+_SENTENCE = re.compile(r"[，,。；;：:、《》]|^(?:根据|现公布|本报告|按照|依据)")
+_AGENCY_SUFFIX = re.compile(r"(文件|办公室文件)$")
+_AGENCY_CLEAN = re.compile(r"^(?:关于|《)|(?:关于|的|》|《)$")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _lines(doc: ExtractedDocument) -> list[str]:
+    out = []
+    for b in doc.texts():
+        for line in b.text.split("\n"):
+            t = " ".join(_norm(line).split())
+            if t:
+                out.append(t)
+    return out
+
+
+def title_and_agency(doc: ExtractedDocument) -> tuple[str | None, str | None, int | None]:
+    """(title line, agency, year in title) from the first lines that carry a report title."""
+    lines = _lines(doc)[:25]
+    for i, line in enumerate(lines):
+        compact = line.replace(" ", "")
+        word = next((w for w in TITLE_WORDS if w in compact), None)
+        if not word and i + 1 < len(lines):
+            # a title wrapped over two lines ("…工作年度报" / "告")
+            joined = compact + lines[i + 1].replace(" ", "")
+            word = next((w for w in TITLE_WORDS if w in joined and joined.index(w) < len(compact)), None)
+            if word:
+                compact = joined
+        if not word or len(compact) > 80 or _SENTENCE.search(compact[: compact.index(word)]):
+            continue
+        head = compact[: compact.index(word)]
+        year = None
+        m = _TITLE.search(head)
+        if m:
+            year = int(m.group(1))
+            head = head[: m.start()]
+        head = _AGENCY_CLEAN.sub("", head).strip()
+        if not head and i > 0:
+            prev = lines[i - 1].replace(" ", "")
+            if len(prev) <= 40 and not any(w in prev for w in TITLE_WORDS):
+                head = _AGENCY_SUFFIX.sub("", prev)
+        return line, (head or None), year
+    return None, None, None
+
+
+def agency_from_metadata(doc: ExtractedDocument) -> str | None:
+    title = doc.metadata.get("title")
+    if title:
+        compact = _norm(title).replace(" ", "")
+        for w in TITLE_WORDS:
+            if w in compact:
+                head = compact[: compact.index(w)]
+                head = _TITLE.sub("", head)
+                head = _AGENCY_CLEAN.sub("", head)
+                if head:
+                    return head
+    return doc.metadata.get("agency") or None
+
+
+def reporting_year(doc: ExtractedDocument, title_year: int | None) -> int | None:
+    if title_year:
+        return title_year
+    text = "\n".join(_lines(doc))
+    flat = text.replace(" ", "")
+    for pat in _PERIOD:
+        m = pat.search(flat)
+        if m:
+            return int(m.group(1))
+    title = doc.metadata.get("title") or ""
+    m = re.search(_YEAR + r"\s*年", _norm(title))
+    if m:
+        return int(m.group(1))
+    years = [int(y) for y in _BODY_YEAR.findall(flat[:3000])]
+    if years:
+        return max(set(years), key=years.count)
+    return None
+
+
+def parse_date(text: str) -> str | None:
+    """An ISO date from "2023年1月16日", "2023 年 1 月 16 日", "2023-01-16", "20230116"."""
+    t = _norm(text).replace(" ", "")
+    m = _DATE.search(t) or _DATE_COMPACT.match(t)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def signature_date(doc: ExtractedDocument) -> str | None:
+    """The date standing alone (or after the agency's name) near the end, before any chart data."""
+    lines = _lines(doc)
+    for line in reversed(lines[-40:]):
+        compact = line.replace(" ", "")
+        m = _DATE.search(compact)
+        if not m or len(compact) > 40:
+            continue
+        rest = compact[: m.start()] + compact[m.end():]
+        # a dated sentence ("2023年1月16日，我局…") is not a signature
+        if len(rest) > 30 or any(p in rest for p in "，。；："):
+            continue
+        return parse_date(compact[m.start(): m.end()])
+    return None
+
+
+def published_date(doc: ExtractedDocument) -> str | None:
+    # For a web page the truth of record is the page's 发布时间; a document's own date is its
+    # signature date.
+    meta = doc.metadata.get("published")
+    if meta:
+        return parse_date(meta) or None
+    return signature_date(doc)

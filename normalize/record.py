@@ -1,0 +1,150 @@
+"""From an extracted document to the canonical record: the normalizer's entry point."""
+from __future__ import annotations
+
+from gongkai import __version__
+from gongkai.document import ExtractedDocument, Table
+from gongkai.record import CellSource, Finding, Record
+
+from . import metadata as meta
+from . import sections
+from . import template as T
+from .infer import resolve_short_rows
+from .tables import TableMapping, classify, detect_template, map_active, map_applications, map_review
+
+TABLE_LABELS = {"active": "二", "applications": "三", "review": "四"}
+
+
+def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
+    """Normalize one document onto the template. Never raises for a readable report:
+    what is missing or wrong becomes a status and a finding."""
+    classified = [(t, classify(t)) for t in doc.tables()]
+    title, agency, title_year = meta.title_and_agency(doc)
+    agency = agency or meta.agency_from_metadata(doc)
+    year = meta.reporting_year(doc, title_year)
+
+    template = detect_template([t for t, k in classified if k == "active"]) or \
+        detect_template([t for t, _ in classified]) or ("2019" if year and year <= 2020 else "2021")
+    mapping = map_all(classified, template)
+    statuses = table_statuses(doc, mapping)
+
+    cells, provenance = assemble_cells(mapping, template)
+    findings = list(mapping.findings) + status_findings(statuses) + missing_rows(mapping, statuses, template)
+
+    from validate import check  # the validator depends on the record's shape, not the reverse
+
+    findings += check(cells, template)
+    record = Record(
+        agency=agency,
+        region=_region(agency, doc),
+        year=year,
+        published=meta.published_date(doc),
+        template=template,  # type: ignore[arg-type]
+        tables=statuses,
+        cells=cells,
+        findings=findings,
+        provenance=provenance,
+        source=dict(source or {}),
+        metadata={k: v for k, v in doc.metadata.items() if k in ("credit_code", "index_no", "title", "site")},
+        extractor_version=__version__,
+    )
+    if title and "title" not in record.metadata:
+        record.metadata["title"] = title
+    return record
+
+
+def _region(agency: str | None, doc: ExtractedDocument) -> str | None:
+    try:
+        from .region import resolve_region
+    except ImportError:  # the gazetteer is optional data
+        return None
+    return resolve_region(agency, doc.full_text()[:4000], doc.metadata.get("credit_code"))
+
+
+def map_all(classified: list[tuple[Table, str | None]], template: str) -> TableMapping:
+    m = TableMapping()
+    colmap = None
+    for table, kind in classified:
+        if kind == "active":
+            before = len(m.cells)
+            map_active(table, template, m)
+            if len(m.cells) > before or m.active_rows:
+                m.found.add("active")
+        elif kind == "applications":
+            before = len(m.apply_rows)
+            colmap = map_applications(table, m, colmap)
+            if len(m.apply_rows) > before:
+                m.found.add("applications")
+        elif kind == "review":
+            if map_review(table, m):
+                m.found.add("review")
+    resolve_short_rows(m)
+    return m
+
+
+def table_statuses(doc: ExtractedDocument, m: TableMapping) -> dict[str, str]:
+    """found / missing / image-unreadable for each table; `partial` is decided later."""
+    by_section = sections.blocks_by_section(doc)
+    any_images = any(True for _ in doc.images())
+    out = {}
+    for number, kind in sections.TABLE_SECTION.items():
+        if kind in m.found:
+            out[kind] = "found"
+        elif number in by_section:
+            out[kind] = "image-unreadable" if sections.images_in_section(doc, number) else "missing"
+        else:
+            out[kind] = "image-unreadable" if any_images and not m.found else "missing"
+    return out
+
+
+def status_findings(statuses: dict[str, str]) -> list[Finding]:
+    out = []
+    for kind, status in statuses.items():
+        if status == "missing":
+            out.append(Finding("table.missing", f"table {TABLE_LABELS[kind]} ({T.TABLE_TITLES[kind]}) not found",
+                               table=kind))
+        elif status == "image-unreadable":
+            out.append(Finding("table.image_unreadable",
+                               f"table {TABLE_LABELS[kind]} ({T.TABLE_TITLES[kind]}) exists only as an image "
+                               "that could not be read", table=kind))
+    return out
+
+
+def missing_rows(m: TableMapping, statuses: dict[str, str], template: str) -> list[Finding]:
+    """Rows of a found table that the report does not print; the table becomes `partial`."""
+    out = []
+    if statuses.get("active") == "found":
+        for r in T.ACTIVE_ROWS[template]:  # type: ignore[index]
+            if r.key not in m.active_rows:
+                out.append(Finding("row.missing", f"table 二 has no row {r.label}", table="active"))
+    if statuses.get("applications") == "found":
+        printed = m.apply_rows
+        for r in T.apply_rows(template):  # type: ignore[arg-type]
+            if r.key in printed:
+                continue
+            # （六）其他处理: one row or three sub-rows are both the template (spec).
+            if r.key == "other" and printed & set(T.APPLY_OTHER_SPLIT):
+                continue
+            if r.key in T.APPLY_OTHER_SPLIT and "other" in printed:
+                continue
+            out.append(Finding("row.missing", f"table 三 has no row {r.label}", table="applications"))
+    for f in out:
+        statuses[f.table] = "partial"  # type: ignore[index]
+    return out
+
+
+def assemble_cells(m: TableMapping, template: str) -> tuple[dict, dict[str, CellSource]]:
+    codes = list(T.cell_codes(template))  # type: ignore[arg-type]
+    # A report that mixes the versions carries the cells of the rows it printed too.
+    extra = []
+    if "other" in m.apply_rows and template == "2021":
+        extra = [f"apply.other.{c.key}" for c in T.APPLY_COLUMNS]
+    if m.apply_rows & set(T.APPLY_OTHER_SPLIT) and template == "2019":
+        extra = [f"apply.{r}.{c.key}" for r in T.APPLY_OTHER_SPLIT for c in T.APPLY_COLUMNS]
+    cells: dict = {}
+    prov: dict[str, CellSource] = {}
+    for code in codes + extra:
+        hit = m.cells.get(code)
+        cells[code] = hit[0] if hit else None
+        if hit:
+            prov[code] = hit[1]
+    return cells, prov

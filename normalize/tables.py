@@ -1,0 +1,320 @@
+"""Mapping table grids onto the template's cells, by label.
+
+Rows are found by their printed label (normalized, fuzzily within a group), columns by
+the header labels above the values when the grid's columns are reliable. Position alone
+is used only where the template fixes it and the labels agree (a flattened text dump has
+no columns to read): table 三's seven columns, table 四's fifteen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gongkai.document import Table
+from gongkai.record import CellSource, Finding
+
+from . import labels
+from . import template as T
+from .grid import Row, ValueCell, column_headers, merge_fragments, table_rows
+
+Mapped = tuple[int | float | None, CellSource]
+
+
+@dataclass
+class TableMapping:
+    """What the tables of one document gave: cells by code, and what was seen."""
+
+    cells: dict[str, Mapped] = field(default_factory=dict)
+    found: set[str] = field(default_factory=set)  # table kinds located
+    apply_rows: set[str] = field(default_factory=set)  # table 三 row keys printed
+    active_rows: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    short_rows: dict[str, list[ValueCell]] = field(default_factory=dict)
+
+    def put(self, code: str, value, source: CellSource) -> None:
+        self.cells.setdefault(code, (value, source))
+
+
+# ---- classification ------------------------------------------------------------------------
+
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "active": ("信息内容", "第二十条", "本年制发件数", "本年新制作数量", "处理决定数量", "行政事业性收费", "规范性文件"),
+    "applications": ("自然人", "商业企业", "本年新收", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理",
+                     "结转下年度", "上年结转"),
+    "review": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "尚未审结", "复议后起诉", "未经复议直接起诉"),
+}
+
+
+def classify(table: Table) -> str | None:
+    """Which of the three statistical tables this is, from the words in it (or None)."""
+    text = labels.squash(table.to_text())
+    scores = {k: sum(1 for w in words if w in text) for k, words in _KIND_WORDS.items()}
+    kind = max(scores, key=lambda k: scores[k])
+    return kind if scores[kind] >= 2 else None
+
+
+def detect_template(tables: list[Table]) -> str | None:
+    """"2019" or "2021" from table 二's column labels (spec: never from the notice cited)."""
+    text = "".join(labels.squash(t.to_text()) for t in tables)
+    hits = {v: sum(1 for m in marks if labels.squash(m) in text) for v, marks in T.TEMPLATE_MARKERS.items()}
+    if hits["2021"] == hits["2019"]:
+        return None
+    return max(hits, key=lambda v: hits[v])
+
+
+def has_split_other(tables: list[Table]) -> bool:
+    text = "".join(labels.squash(t.to_text()) for t in tables)
+    return "逾期不补正" in text or "逾期未按收费通知" in text
+
+
+# ---- table 二 -------------------------------------------------------------------------------
+
+def map_active(table: Table, template: str, out: TableMapping) -> None:
+    rows = table_rows(table)
+    defs = T.ACTIVE_ROWS[template]  # type: ignore[index]
+    candidates = {r.key: r.label for r in defs}
+    aliases = {labels.key(a): r.key for r in defs for a in r.aliases}
+    header: dict[int, str] = {}
+    for row in rows:
+        if not row.values:
+            if any(labels.key(t) == labels.key(T.ACTIVE_HEADER) for t in row.labels) and table.columns_reliable:
+                header = _row_header(table, row.index)
+            continue
+        rkey = None
+        for text in row.labels:
+            k = labels.key(text)
+            rkey = next((r for r, lab in candidates.items() if labels.key(lab) == k), None) or aliases.get(k)
+            if rkey:
+                break
+        if rkey is None:
+            rkey, _ = labels.best_match(row.text, candidates, floor=0.8)
+        if rkey is None:
+            out.findings.append(Finding("row.unknown_label", f"table 二: unknown row label {row.text!r}",
+                                        table="active"))
+            continue
+        adef = next(r for r in defs if r.key == rkey)
+        _assign_active(adef, row, header, out)
+
+
+def _row_header(table: Table, r: int) -> dict[int, str]:
+    grid = table.grid()
+    return {k: labels.key(c.text) for k, c in enumerate(grid[r]) if c is not None}
+
+
+def _assign_active(adef: T.ActiveRow, row: Row, header: dict[int, str], out: TableMapping) -> None:
+    codes = [f"active.{adef.key}.{c.key}" for c in adef.columns]
+    by_header: dict[str, ValueCell] = {}
+    if header:
+        for v in row.values:
+            h = header.get(v.col) if v.col is not None else None
+            for col, code in zip(adef.columns, codes):
+                if h and h in {labels.key(col.label), *(labels.key(a) for a in col.aliases)}:
+                    by_header.setdefault(code, v)
+    if by_header:
+        chosen = by_header
+    elif len(row.values) == len(codes):
+        chosen = dict(zip(codes, row.values))
+    else:
+        out.findings.append(Finding(
+            "row.incomplete", f"table 二 row {adef.label}: {len(row.values)} values for {len(codes)} columns; "
+            "cannot tell which is which", table="active"))
+        out.active_rows.add(adef.key)
+        return
+    out.active_rows.add(adef.key)
+    for code in codes:
+        v = chosen.get(code)
+        if v is None:
+            continue
+        money = code in T.MONEY_CODES
+        out.put(code, v.parsed(money).value, v.source(money))
+
+
+# ---- table 三 -------------------------------------------------------------------------------
+
+_GROUP_KEYS = {labels.key(g): g for g in T.APPLY_GROUPS}
+_TOP_LEVEL = {"new", "carried_in", "carried_forward"}
+
+
+def _apply_candidates(group: str | None) -> dict[str, str]:
+    rows = [r for r in T.APPLY_ROWS if r.key != "other"]
+    if group in (T.G_WITHHELD, T.G_UNAVAILABLE, T.G_REJECTED, T.G_OTHER):
+        rows = [r for r in rows if r.group == group]
+    else:
+        rows = [r for r in rows if r.group not in (T.G_WITHHELD, T.G_UNAVAILABLE, T.G_REJECTED, T.G_OTHER)]
+    return {r.key: r.label for r in rows}
+
+
+def match_apply_row(row: Row, group: str | None) -> tuple[str | None, str | None]:
+    """(row key, group in force after this row) for one row of table 三."""
+    for text in row.labels[:-1]:
+        g = _GROUP_KEYS.get(labels.key(text))
+        if g:
+            group = g
+    leaf = row.leaf
+    k = labels.key(leaf)
+    if not k:
+        return None, group
+    g = _GROUP_KEYS.get(k)
+    if g is not None:
+        if g == T.G_OTHER and row.values:
+            return "other", T.G_RESULTS  # the one-row （六）其他处理
+        return None, g  # a group label on a row of its own
+    if k == "其他" and group == T.G_OTHER:
+        return "other.other", group
+    for grp in ([group] if group else []) + [None, T.G_WITHHELD, T.G_UNAVAILABLE, T.G_REJECTED, T.G_OTHER]:
+        cands = _apply_candidates(grp)
+        exact = next((rk for rk, lab in cands.items() if labels.key(lab) == k and lab != "3.其他"), None)
+        if exact:
+            return exact, _group_after(exact, grp)
+    # Fuzzy, within the group in force only: a printed typo or an OCR slip.
+    cands = {rk: lab for rk, lab in _apply_candidates(group).items() if rk != "other.other"}
+    rk, score = labels.best_match(leaf, cands, floor=0.7)
+    if rk is None and group:
+        rk, score = _by_number(leaf, group, score)
+    return (rk, _group_after(rk, group)) if rk else (None, group)
+
+
+def _by_number(leaf: str, group: str, score: float) -> tuple[str | None, float]:
+    """Within a group, "2.<garbled>" is the group's second row if the text half-agrees."""
+    n = labels.enum_number(leaf)
+    rows = [r for r in T.APPLY_ROWS if r.group == group]
+    if n and 1 <= n <= len(rows) and labels.similarity(labels.key(leaf), labels.key(rows[n - 1].label)) >= 0.5:
+        return rows[n - 1].key, score
+    return None, score
+
+
+def _group_after(rkey: str | None, group: str | None) -> str | None:
+    if rkey in _TOP_LEVEL:
+        return None
+    if rkey in ("granted", "partial", "result_total", "other"):
+        return T.G_RESULTS
+    return group
+
+
+def apply_column_map(heads: list[str]) -> dict[int, str]:
+    """Grid column → table 三 column key, from the header texts above each column."""
+    strip = [labels.squash(h) for h in T.APPLY_HEADER_LABELS]
+    out: dict[int, str] = {}
+    for k, h in enumerate(heads):
+        parts = [p for p in h.split("|") if p and p not in strip]
+        if not parts:
+            continue
+        leaf = labels.key(parts[-1])
+        for c in T.APPLY_COLUMNS:
+            if leaf == labels.key(c.label):
+                out[k] = c.key
+    return out
+
+
+def _is_apply_label(text: str) -> bool:
+    k = labels.key(text)
+    if k in _GROUP_KEYS or k in _APPLY_KEYS:
+        return True
+    return labels.best_match(text, {r.key: r.label for r in T.APPLY_ROWS}, floor=0.7)[0] is not None
+
+
+_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
+
+
+def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
+                     ) -> dict[int, str] | None:
+    rows = table_rows(table)
+    if table.columns_reliable:
+        rows = merge_fragments(rows, _is_apply_label)
+    group: str | None = None
+    matched: list[tuple[Row, str]] = []
+    for row in rows:
+        rkey, group = match_apply_row(row, group)
+        # Header rows come first and carry labels such as 总计 but no values; a labelled row
+        # without values after the data has started is a printed row of blank cells.
+        if rkey and (row.values or matched):
+            matched.append((row, rkey))
+        elif row.values and len(row.values) >= 3 and row.labels:
+            out.findings.append(Finding("row.unknown_label", f"table 三: unknown row label {row.text!r}",
+                                        table="applications"))
+    colmap = None
+    if table.columns_reliable and matched:
+        first = matched[0][0].index
+        colmap = apply_column_map(column_headers(table, range(first))) if first > 0 else None
+        if not _complete(colmap) and prev_colmap and max(prev_colmap) < table.n_cols:
+            colmap = prev_colmap
+    order = [c.key for c in T.APPLY_COLUMNS]
+    for row, rkey in matched:
+        if rkey in out.apply_rows:
+            continue
+        out.apply_rows.add(rkey)
+        assigned = _by_columns(row, colmap) if _complete(colmap) else None
+        if assigned is None:
+            if len(row.values) == len(order):
+                assigned = dict(zip(order, row.values))
+            else:
+                out.short_rows[rkey] = row.values
+                continue
+        for col, v in assigned.items():
+            out.put(f"apply.{rkey}.{col}", v.parsed().value, v.source())
+    return colmap if _complete(colmap) else prev_colmap
+
+
+def _complete(colmap: dict[int, str] | None) -> bool:
+    return bool(colmap) and set(colmap.values()) == {c.key for c in T.APPLY_COLUMNS}
+
+
+def _by_columns(row: Row, colmap: dict[int, str]) -> dict[str, ValueCell]:
+    out: dict[str, ValueCell] = {}
+    for v in row.values:
+        if v.col is not None and v.col in colmap:
+            out.setdefault(colmap[v.col], v)
+    return out
+
+
+# ---- table 四 -------------------------------------------------------------------------------
+
+def _review_code(head: str) -> str | None:
+    parts = head.split("|")
+    text = "".join(parts)
+    block = None
+    for b in ("suit_direct", "suit_after_review", "review"):
+        lab = labels.squash(next(x.label for x in T.REVIEW_BLOCKS if x.key == b))
+        if lab in text:
+            block = b
+            break
+    leaf = labels.key(parts[-1]) if parts else ""
+    col = next((c.key for c in T.REVIEW_COLUMNS if labels.key(c.label) == leaf), None)
+    return f"{block}.{col}" if block and col else None
+
+
+def review_leaf_order(rows: list[Row]) -> list[str]:
+    """Table 四's column order as its header prints it (first five leaf labels)."""
+    leaves = []
+    for row in rows:
+        for t in row.labels:
+            k = labels.key(t)
+            c = next((c.key for c in T.REVIEW_COLUMNS if labels.key(c.label) == k), None)
+            if c:
+                leaves.append(c)
+    first = leaves[:5]
+    return first if sorted(first) == sorted(c.key for c in T.REVIEW_COLUMNS) else [c.key for c in T.REVIEW_COLUMNS]
+
+
+def map_review(table: Table, out: TableMapping) -> bool:
+    rows = table_rows(table)
+    data = max(rows, key=lambda r: len(r.values), default=None)
+    if data is None or len(data.values) < 5:
+        return False
+    codes: dict[str, ValueCell] = {}
+    if table.columns_reliable:
+        heads = column_headers(table, range(data.index))
+        for v in data.values:
+            code = _review_code(heads[v.col]) if v.col is not None and v.col < len(heads) else None
+            if code:
+                codes.setdefault(code, v)
+    if len(codes) != 15:
+        if len(data.values) != 15:
+            out.findings.append(Finding("row.incomplete", f"table 四: {len(data.values)} values for 15 columns; "
+                                        "cannot tell which is which", table="review"))
+            return True
+        leaves = review_leaf_order(rows[: data.index])
+        order = [f"{b.key}.{c}" for b in T.REVIEW_BLOCKS for c in leaves]
+        codes = dict(zip(order, data.values))
+    for code, v in codes.items():
+        out.put(code, v.parsed().value, v.source())
+    return True

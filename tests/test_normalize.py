@@ -1,0 +1,142 @@
+"""The normalizer: labels, values, table mapping, inference, metadata — on hand-made inputs."""
+import pytest
+
+from gongkai.document import Cell, ExtractedDocument, Table, TextBlock
+from normalize import labels
+from normalize import template as T
+from normalize.metadata import parse_date, published_date, reporting_year, title_and_agency
+from normalize.record import to_record
+from normalize.values import parse
+
+
+@pytest.mark.parametrize("printed, expected", [
+    ("3. 危及“三安全一稳定”", "危及三安全一稳定"),
+    ("３．危及'三安全一稳定'", "危及三安全一稳定"),
+    ("(二) 部分公开 (区分处理的, 只计这一情形, 不计其他情形)", "部分公开"),
+    ("结果\u2002纠正", "结果纠正"),
+    ("尚 未 审 结", "尚未审结"),
+    ("\u3000\u3000（一）予以公开", "予以公开"),
+    ("1、属于国家秘密", "属于国家秘密"),
+])
+def test_label_keys_ignore_width_spaces_quotes_enumerators_and_notes(printed, expected):
+    assert labels.key(printed) == expected
+
+
+def test_a_printed_typo_is_matched_within_its_group():
+    rows = {r.key: r.label for r in T.APPLY_ROWS if r.group == T.G_WITHHELD}
+    assert labels.best_match("2.其他法律行政止公开", rows)[0] == "withheld.prohibited"
+
+
+@pytest.mark.parametrize("text, value, is_value", [
+    ("0", 0, True), ("1,234", 1234, True), ("12", 12, True), ("/", None, True), ("—", None, True),
+    ("无", None, True), ("不适用", None, True), ("", None, True), ("予以公开", None, False),
+])
+def test_cells_that_are_not_numbers_are_null_never_zero(text, value, is_value):
+    p = parse(text)
+    assert (p.value, p.is_value) == (value, is_value)
+
+
+def test_money_keeps_fractions_and_converts_yuan():
+    assert parse("7730.28", money=True).value == 7730.28
+    p = parse("251000元", money=True)
+    assert p.value == pytest.approx(25.1) and p.unit_converted and p.raw == "251000元"
+
+
+def test_signed_delta_keeps_its_sign():
+    assert parse("+1036").value == 1036 and parse("-3").value == -3
+
+
+def _flat(rows):
+    return Table(cells=[Cell(r, c, t) for r, row in enumerate(rows) for c, t in enumerate(row)],
+                 columns_reliable=False)
+
+
+def _apply_rows(values_by_row):
+    rows = [["(本列数据的勾稽关系为:…)", "申请人情况", "总计"], ["自然人", "法人或其他组织"],
+            ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+    for r in T.apply_rows("2021"):
+        rows.append([r.label, *values_by_row.get(r.key, ["0"] * 7)])
+    return rows
+
+
+def _doc(*blocks):
+    return ExtractedDocument(blocks=[TextBlock("某某市某某局2022年政府信息公开工作年度报告"), *blocks])
+
+
+def test_a_row_with_six_zeros_for_seven_cells_is_filled_as_inferred():
+    doc = _doc(_flat(_apply_rows({"granted": ["0"] * 6})))
+    rec = to_record(doc)
+    assert all(rec.cells[f"apply.granted.{c.key}"] == 0 for c in T.APPLY_COLUMNS)
+    assert {rec.provenance[f"apply.granted.{c.key}"].method for c in T.APPLY_COLUMNS} == {"inferred"}
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+
+
+def test_a_short_row_that_the_identities_do_not_fix_stays_null():
+    # 3 and 1 among six printed values: the lost cell could be any of several, with
+    # different results — so nothing is guessed.
+    doc = _doc(_flat(_apply_rows({"granted": ["3", "0", "0", "0", "1", "0"]})))
+    rec = to_record(doc)
+    assert all(rec.cells[f"apply.granted.{c.key}"] is None for c in T.APPLY_COLUMNS)
+    assert any(f.rule == "row.incomplete" for f in rec.findings)
+
+
+def test_one_row_other_in_a_2021_report_goes_to_apply_other_not_other_other():
+    rows = [["(本列数据的勾稽关系为:…)", "申请人情况", "总计"]]
+    for r in T.apply_rows("2019"):
+        rows.append([r.label, *(["2"] if r.key == "other" else ["0"]) * 7])
+    active = _flat([["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "0", "0", "0"]])
+    rec = to_record(_doc(active, _flat(rows)))
+    assert rec.template == "2021"
+    assert rec.cells["apply.other.natural_person"] == 2
+    assert rec.cells["apply.other.other.natural_person"] is None
+    assert not [f for f in rec.findings if f.rule == "row.missing" and f.table == "applications"]
+
+
+def test_template_is_decided_by_table_labels_not_year():
+    active2019 = _flat([["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "1", "1", "5"]])
+    doc = ExtractedDocument(blocks=[TextBlock("某局2021年政府信息公开工作年度报告"), active2019])
+    rec = to_record(doc)
+    assert rec.template == "2019" and rec.cells["active.rules.total_published"] == 5
+
+
+def test_real_grid_columns_are_read_from_the_header_labels():
+    # 总计 printed first, 自然人 last: a grid is mapped by its header labels, not by position.
+    header = ["", "总计", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "自然人"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    cells += [Cell(1, 0, T.APPLY_ROWS[0].label)] + [Cell(1, k, str(k)) for k in range(1, 8)]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert rec.cells["apply.new.total"] == 1
+    assert rec.cells["apply.new.natural_person"] == 7
+
+
+def test_blank_grid_cells_are_null_and_keep_their_column():
+    cells = [Cell(0, k, t) for k, t in enumerate(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"])]
+    cells += [Cell(1, 0, "规章"), Cell(1, 1, "2"), Cell(1, 2, ""), Cell(1, 3, "/")]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert (rec.cells["active.rules.issued"], rec.cells["active.rules.repealed"],
+            rec.cells["active.rules.in_force"]) == (2, None, None)
+    assert rec.provenance["active.rules.in_force"].raw == "/"
+
+
+def test_title_agency_and_year_variants():
+    doc = ExtractedDocument(blocks=[TextBlock("海东市应急管理局文件"),
+                                    TextBlock("海东市应急管理局 2021 年政府信息公开工作年度报告")])
+    assert title_and_agency(doc)[1:] == ("海东市应急管理局", 2021)
+    doc = ExtractedDocument(blocks=[TextBlock("长治市上党区应急管理局"), TextBlock("政府信息公开工作年度报告"),
+                                    TextBlock("统计期限为202211日到1231日。")])
+    _, agency, year = title_and_agency(doc)
+    assert agency == "长治市上党区应急管理局" and reporting_year(doc, year) == 2022
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("2023年1月16日", "2023-01-16"), ("2023 年 1 月 16 日", "2023-01-16"), ("2023-01-31 09:45", "2023-01-31"),
+    ("2023/1/16", "2023-01-16"), ("20230116", "2023-01-16"), ("2023年13月1日", None),
+])
+def test_dates(text, iso):
+    assert parse_date(text) == iso
+
+
+def test_signature_date_ignores_dated_sentences():
+    doc = ExtractedDocument(blocks=[TextBlock("2023年1月16日，我局召开会议。"), TextBlock("某某局"),
+                                    TextBlock("2023年1月20日        ")])
+    assert published_date(doc) == "2023-01-20"
