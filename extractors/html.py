@@ -274,10 +274,10 @@ def find_container(root) -> tuple[object, str]:
             best, best_score, how = el, score, ("known container" if known else "best generic block")
     if best is None:
         return body, "body"
-    best_phrases = report_phrase_count(compact(best.text_content()))
+    best_phrases = report_phrase_count(compact(best.text_content()), sections_only=True)
     if how != "known container" and best_phrases == 0:
-        return body, "body (no block carries the report's words)"
-    if report_phrase_count(compact(body.text_content())) > best_phrases:
+        return body, "body (no block carries the report's section headings)"
+    if report_phrase_count(compact(body.text_content()), sections_only=True) > best_phrases:
         return body, "body (report spread over several blocks)"
     return best, how
 

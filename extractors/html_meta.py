@@ -34,9 +34,14 @@ _REPORT_PHRASES = tuple(re.compile(p) for p in (
 ))
 
 
-def report_phrase_count(compact_text: str) -> int:
-    """How many distinct report phrases occur in whitespace-free text."""
-    return sum(1 for p in _REPORT_PHRASES if p.search(compact_text))
+def report_phrase_count(compact_text: str, sections_only: bool = False) -> int:
+    """How many distinct report phrases occur in whitespace-free text.
+
+    `sections_only` leaves out the title phrase, which site chrome also carries (the
+    breadcrumb and column name "政府信息公开年度报告", related-report links).
+    """
+    phrases = _REPORT_PHRASES[1:] if sections_only else _REPORT_PHRASES
+    return sum(1 for p in phrases if p.search(compact_text))
 
 
 # --- error pages ------------------------------------------------------------------------
@@ -61,7 +66,8 @@ def error_page_reason(root) -> str | None:
     title = " ".join(_texts(root, "title", "h1", "h2"))
     body = root.find("body")
     body_text = _text_outside_links(body) if body is not None else ""
-    if report_phrase_count(compact(title + body_text)) or len(compact(body_text)) > ERROR_PAGE_MAX_CHARS:
+    if (report_phrase_count(compact(title)) or report_phrase_count(compact(body_text), sections_only=True)
+            or len(compact(body_text)) > ERROR_PAGE_MAX_CHARS):
         return None
     if not (_ERROR_CODE.search(title) or _ERROR_PHRASE.search(title) or _ERROR_PHRASE.search(body_text)):
         return None
@@ -223,14 +229,24 @@ def iso_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_INDEX_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-/_.－／]{4,40}")
+_DOC_NO = re.compile(r".{0,20}[〔\[（(【]\s*\d{4}\s*[〕\]）)】].{0,6}号|.{1,20}\d+号")
+MAX_AGENCY_CHARS = 40
+
+
 def _clean(field: str, value: str) -> str | None:
-    """The value as stored, or None when it is empty or not what the field holds."""
+    """The value as stored, or None when it is empty or does not look like what the field
+    holds (a label whose own value is empty must not take the next text on the page)."""
     value = value.strip()
     if value in _EMPTY_VALUES:
         return None
     if field in ("published", "written"):
         return iso_date(value)
-    if field in ("agency", "source") and (len(value) > 60 or value in ("本网", "本站", "网站")):
+    if field == "index_no":
+        return value if _INDEX_NO.fullmatch(value) else None
+    if field == "doc_no":
+        return value if _DOC_NO.fullmatch(value) else None
+    if len(value) > MAX_AGENCY_CHARS or value in ("本网", "本站", "网站") or report_phrase_count(value):
         return None
     return value
 

@@ -18,10 +18,24 @@ def sha256_file(path: Path) -> str:
 
 
 def extract_document(path: Path) -> ExtractedDocument:
-    """Bytes → document model (raises BadDocument for what cannot be read)."""
+    """Bytes → document model (raises BadDocument for what cannot be read).
+
+    Pictures the extractor found (tables pasted as images, scanned pages) are then read by
+    OCR (`ocr.enrich`), which adds ordinary tables and text to the same document model, so
+    the normalizer never knows where a grid came from.
+    """
     import extractors
 
-    return extractors.extract(Path(path))
+    doc = extractors.extract(Path(path))
+    return enrich(doc, Path(path))
+
+
+def enrich(doc: ExtractedDocument, path: Path) -> ExtractedDocument:
+    try:
+        from ocr import enrich as ocr_enrich
+    except ImportError:  # TEMP until the OCR package lands
+        return doc
+    return ocr_enrich(doc, source_path=path)
 
 
 def extract_record(path: Path) -> Record:

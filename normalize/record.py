@@ -12,6 +12,8 @@ from .infer import resolve_short_rows
 from .tables import TableMapping, classify, detect_template, map_active, map_applications, map_review
 
 TABLE_LABELS = {"active": "二", "applications": "三", "review": "四"}
+LOW_CONFIDENCE = 0.8
+"""Below this, a cell read by OCR is reported (`cell.low_confidence`), never silently accepted."""
 
 
 def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
@@ -29,6 +31,7 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
 
     cells, provenance = assemble_cells(mapping, template)
     findings = list(mapping.findings) + status_findings(statuses) + missing_rows(mapping, statuses, template)
+    findings += low_confidence(cells, provenance)
 
     from validate import check  # the validator depends on the record's shape, not the reverse
 
@@ -148,3 +151,13 @@ def assemble_cells(m: TableMapping, template: str) -> tuple[dict, dict[str, Cell
         if hit:
             prov[code] = hit[1]
     return cells, prov
+
+
+def low_confidence(cells: dict, provenance: dict[str, CellSource]) -> list[Finding]:
+    out = []
+    for code, src in provenance.items():
+        if src.confidence < LOW_CONFIDENCE and src.method != "inferred":
+            out.append(Finding("cell.low_confidence", f"{code} read as {cells.get(code)!r} from {src.raw!r} "
+                               f"with confidence {src.confidence:.2f}", actual=cells.get(code), cells=(code,),
+                               column=code.rsplit(".", 1)[-1]))
+    return out

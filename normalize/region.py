@@ -60,7 +60,10 @@ _WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _INTRO = re.compile(
     r"本(?:年度)?报告(?:是|由)(.{2,60}?)(?:根据|依据|按照|依照|负责|编制|制作|汇总|撰写|发布|组织)"
 )
-_TITLE = re.compile(r"(?:^|[。；;，,：:、\n》」])([^。；;，,：:、\n《「]{2,40}?)(?:关于)?(?:19|20)\d\d年度?(?:政府|政务)?信息公开")
+_TITLE = re.compile(
+    r"(?:^|[。；;，,：:、》」）)])([^。；;，,：:、《「（(]{2,40}?)(?:关于)?(?:(?:19|20)\d\d年度?)?"
+    r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:工作)?报告"
+)
 _CREDIT = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}(\d{6})[0-9A-HJ-NPQRTUWXY]{9}[0-9A-HJ-NPQRTUWXY]$")
 
 
@@ -357,8 +360,8 @@ def _from_text(g: _Gazetteer, agency: str, text: str) -> frozenset[int] | None:
                 found |= got
         if found:
             return frozenset(found)
-    for rx in (_INTRO, _TITLE):
-        for hit in rx.finditer(text[:3000] if rx is _TITLE else text):
+    for rx, window in ((_TITLE, text[:300]), (_INTRO, text)):
+        for hit in rx.finditer(window):
             phrase = hit.group(1)
             if agency and agency not in phrase:
                 continue

@@ -21,6 +21,7 @@ from gongkai.errors import GongkaiError
 from .views import VIEW_NAMES
 
 Format = Literal["csv", "parquet"]
+_ORDER = {"bi_reports": "report_id", "bi_cells": "report_id, cell", "bi_findings": "finding_id"}
 
 
 class ExportError(GongkaiError):
@@ -67,7 +68,7 @@ def export_views(engine: Engine, out_dir: str | Path, fmt: Format = "csv",
         path = out / f"{view}.{fmt}"
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=5000).execute(
-                text(f"SELECT * FROM {view} ORDER BY 1"))
+                text(f"SELECT * FROM {view} ORDER BY {_ORDER[view]}"))
             columns = list(result.keys())
             if fmt == "csv":
                 with path.open("w", encoding="utf-8", newline="") as f:

@@ -90,7 +90,7 @@ SELECT
     c.code AS cell,
     c.value AS value,
     l.label_zh AS label_zh,
-    l.money AS money,
+    CASE WHEN l.money THEN 1 ELSE 0 END AS money,
     c.raw AS raw,
     c.page AS page,
     c.bbox_x0 AS bbox_x0,

@@ -374,9 +374,10 @@ def test_script_shell_is_a_bad_document(tmp_path):
         html.extract(write(tmp_path, body, head="<title>加载中</title>"))
 
 
-def test_a_report_mentioning_500_is_not_an_error_page(tmp_path):
-    body = '<div id="zoom"><p>2023年政府信息公开工作年度报告</p><p>共公开信息500条。</p></div>'
-    assert "共公开信息500条。" in texts(html.extract(write(tmp_path, body, head="<title>500</title>")))
+def test_a_report_mentioning_errors_is_not_an_error_page(tmp_path):
+    line = "共公开信息500条，整改链接页面不存在等问题3个。"
+    body = f'<div id="zoom"><p>一、总体情况</p><p>{line}</p></div>'
+    assert line in texts(html.extract(write(tmp_path, body, head="<title>503号文件</title>")))
 
 
 def test_empty_file_is_a_bad_document(tmp_path):
