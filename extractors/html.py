@@ -2,10 +2,10 @@
 
 A report published as a web page sits inside site chrome: navigation, breadcrumb, the
 公开目录 metadata table, an info line (发布时间 · 来源 · 字体), print/close links, footer.
-`extract` decodes the bytes (`decode_html`), drops what is never content
+`extract` decodes the bytes (`html_decode`), drops what is never content
 (`drop_non_content`), picks the element that holds the article (`find_container`), and
-walks it in document order into text, table and image blocks (`_Walker`). Page-level
-metadata (title, 发布时间, 索引号 …) and the error-page test live in `html_meta`.
+walks it in document order into text, table and image blocks (`_Walker`, `html_images`).
+Page-level metadata (title, 发布时间, 索引号 …) and the error-page test live in `html_meta`.
 
 Sources for the container names and the scoring idea: shared/research/format.md §3.2
 (Hanweb `div#zoom` between `<meta name="ContentStart">`/`ContentEnd`; TRS `.TRS_Editor` /
@@ -13,12 +13,9 @@ Sources for the container names and the scoring idea: shared/research/format.md 
 """
 from __future__ import annotations
 
-import base64
-import codecs
-import mimetypes
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -27,21 +24,17 @@ from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Provena
 from gongkai.errors import BadDocument
 
 from . import html_meta
+from .html_decode import bytes_without_bom, decode_html
+from .html_images import image_block
 from .html_meta import compact, report_phrase_count
 
 FORMAT = "html"
 
-# --- sniffing ---------------------------------------------------------------------------
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with FF FE too
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _SKIP_PROLOGUE = re.compile(rb"^(?:\s+|<\?xml[^>]*>|<!--.*?-->)*", re.S)
-_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|meta|title|body|table|div|p)[\s>/]", re.I)
+# The tags a saved page opens with: the brief's list plus what pages trimmed by a CMS or a
+# crawler start with (a script redirect, a stylesheet link, a bare heading or span).
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|meta|title|body|table|div|p|script|style|link|"
+                         rb"h[1-6]|center|font|form|span)[\s>/]", re.I)
 
 
 def can_read(head: bytes, path: Path) -> bool:
@@ -50,126 +43,9 @@ def can_read(head: bytes, path: Path) -> bool:
     Only the start is looked at: a text dump that merely mentions "<p>" later on, or a
     report whose first line is prose, must go to the text extractor.
     """
-    head = _bytes_without_bom(head)
+    head = bytes_without_bom(head)
     start = _SKIP_PROLOGUE.match(head).end()
     return _HTML_START.match(head, start) is not None
-
-
-def _bytes_without_bom(head: bytes) -> bytes:
-    """The head as ASCII-compatible bytes: a UTF-16/32 head is re-encoded, a UTF-8 BOM dropped."""
-    for bom, codec in _BOMS:
-        if head.startswith(bom):
-            if codec == "utf-8-sig":
-                return head[len(bom):]
-            return head.decode(codec, errors="ignore").encode("utf-8", errors="ignore")
-    return head
-
-
-# --- decoding ---------------------------------------------------------------------------
-
-# Pages declared gb2312 routinely contain GBK-only characters (镕, 堃, 喆 …) and GBK pages
-# GB18030 ones; GB18030 is a superset of both, so every GB-family label decodes as it.
-_GB_FAMILY = {"gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "gb_2312", "gb_2312-80",
-              "csgb2312", "euc-cn", "x-euc-cn", "chinese", "iso-ir-58", "gb18030"}
-# A Chinese government page that declares a Western single-byte charset is misconfigured:
-# such a charset "decodes" any bytes into mojibake, so the declaration is not trusted.
-_UNTRUSTED = {"ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"}
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.\-]+)""", re.I)
-_DETECTABLE = ["utf_8", "gb18030", "big5"]
-MAX_REPLACED_RATIO = 0.001
-
-
-def normalise_charset(name: str | None) -> str | None:
-    """A Python codec name for a declared charset (GB family → gb18030), None if unknown."""
-    if not name:
-        return None
-    name = name.strip().strip("\"'").lower()
-    if name in _GB_FAMILY:
-        return "gb18030"
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return "gb18030" if codec in _GB_FAMILY else codec
-
-
-def declared_charset(raw: bytes) -> str | None:
-    """The charset named by `<meta charset>`, `http-equiv Content-Type` or an XML declaration."""
-    head = raw[:32768]
-    m = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
-    return m.group(1).decode("ascii") if m else None
-
-
-def _strict(raw: bytes, codec: str) -> str | None:
-    try:
-        return raw.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return None
-
-
-def _detect(raw: bytes) -> tuple[str, str] | None:
-    """(text, codec) by content alone: UTF-8 if it fits, else charset-normalizer's pick."""
-    text = _strict(raw, "utf-8")
-    if text is not None:
-        return text, "utf-8"
-    from charset_normalizer import from_bytes  # imported late: only undeclared pages need it
-
-    best = from_bytes(raw, cp_isolation=_DETECTABLE).best()
-    codec = normalise_charset(best.encoding) if best is not None else None
-    for candidate in filter(None, (codec, "gb18030")):
-        text = _strict(raw, candidate)
-        if text is not None:
-            return text, candidate
-    return None
-
-
-def decode_html(raw: bytes, charset: str | None = None) -> tuple[str, str, list[str]]:
-    """(text, codec, warnings): BOM, then the HTTP charset, then the page's own declaration,
-    then detection.
-
-    The BOM wins over any label (as in the WHATWG encoding sniffing algorithm). A declared
-    legacy charset loses to valid UTF-8 with non-ASCII bytes, because GBK text is never
-    valid UTF-8 by accident while UTF-8 text often "decodes" as GB18030 mojibake.
-    """
-    for bom, codec in _BOMS:
-        if raw.startswith(bom):
-            text = _strict(raw, codec)
-            if text is None:
-                raise BadDocument(f"undecodable bytes: the {codec} byte-order mark does not fit the content")
-            return text, codec, []
-    warnings: list[str] = []
-    non_ascii = not raw.isascii()
-    for label, origin in ((charset, "HTTP"), (declared_charset(raw), "<meta>")):
-        if not label:
-            continue
-        codec = normalise_charset(label)
-        if codec is None:
-            warnings.append(f"unknown charset {label!r} declared by {origin}, ignored")
-        elif codec in _UNTRUSTED and non_ascii:
-            warnings.append(f"{origin} charset {label!r} cannot hold Chinese text, ignored")
-        elif codec != "utf-8" and non_ascii and _strict(raw, "utf-8") is not None:
-            warnings.append(f"{origin} charset {label!r} declared but the bytes are UTF-8")
-            return raw.decode("utf-8"), "utf-8", warnings
-        elif (text := _strict(raw, codec)) is not None:
-            return text, codec, warnings
-        else:
-            warnings.append(f"{origin} charset {label!r} does not fit the bytes")
-    detected = _detect(raw)
-    if detected is not None:
-        return detected[0], detected[1], warnings
-    return _decode_lenient(raw, charset or declared_charset(raw), warnings)
-
-
-def _decode_lenient(raw: bytes, label: str | None, warnings: list[str]) -> tuple[str, str, list[str]]:
-    """Accept a few bad bytes (a truncated download, one corrupt character), not more."""
-    codec = normalise_charset(label) or "gb18030"
-    text = raw.decode(codec, errors="replace")
-    bad = text.count("\ufffd") - raw.decode(codec, errors="ignore").count("\ufffd")
-    if bad > max(3, len(text) * MAX_REPLACED_RATIO):
-        raise BadDocument(f"undecodable bytes: {bad} byte sequences fit no charset (tried {codec})")
-    warnings.append(f"{bad} undecodable byte sequence(s) replaced while decoding as {codec}")
-    return text, codec, warnings
 
 
 # --- parsing and cleaning ---------------------------------------------------------------
@@ -183,7 +59,9 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     """An lxml tree of the decoded page; the bytes handed to libxml2 are UTF-8 and said so,
     so a `<meta charset>` in the page cannot make it decode a second time."""
     text = text.replace("\x00", "")
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=True)
+    # huge_tree lifts libxml2's nesting limit (256), past which it silently drops content;
+    # pages with hundreds of unclosed <div>/<font> tags exist.
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=True, huge_tree=True)
     try:
         return lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -304,7 +182,6 @@ _CHROME_ITEM = (r"[【\[（(]?\s*(?:打印本页|打印此页|打印|关闭窗�
                 r"分享到?[:：]?|字体[:：]?\s*[大中小]\s*[大中小]\s*[大中小]|[大中小]\s+[大中小]\s+[大中小])\s*[】\]）)]?")
 _CHROME_LINE = re.compile(rf"^(?:{_CHROME_ITEM}\s*)+$")
 MAX_BOLD_HEADING = 60
-TINY_IMAGE_PX = 32
 
 
 def normalise_space(text: str) -> str:
@@ -327,7 +204,6 @@ class _Walker:
         self.start, self.end = markers
         self.active = self.start is None
         self.blocks: list[Block] = []
-        self.warnings: list[str] = []
         self.runs: list[tuple[str, bool]] = []
 
     def walk(self, el, bold: bool = False) -> list[Block]:
@@ -390,11 +266,8 @@ class _Walker:
 
     def _image(self, el) -> None:
         block = image_block(el, self.page_dir)
-        if block is None:
-            return
-        if block.data is None and block.ref:
-            self.warnings.append(f"image not available locally: {block.ref[:120]}")
-        self.blocks.append(block)
+        if block is not None:
+            self.blocks.append(block)
 
     def _table(self, el, bold: bool) -> None:
         if is_layout_table(el):
@@ -418,15 +291,38 @@ LAYOUT_TEXT_CHARS = 200
 
 def table_rows(table) -> list[list]:
     """The table's own rows (through thead/tbody/tfoot), each a list of its td/th elements.
-    Cells of nested tables are not included."""
-    rows = []
-    for child in table:
-        tag = child.tag.lower() if isinstance(child.tag, str) else ""
-        trs = [child] if tag == "tr" else [t for t in child if isinstance(t.tag, str) and t.tag.lower() == "tr"] \
-            if tag in ("thead", "tbody", "tfoot") else []
-        for tr in trs:
-            rows.append([c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")])
+
+    Cells of nested tables are not included. libxml2 keeps a `<td>` written without a
+    `<tr>` (unclosed markup) as a direct child of the table or row group; consecutive such
+    cells form one row, as browsers imply it.
+    """
+    rows: list[list] = []
+    loose: list | None = None
+    for el in _row_items(table):
+        if _tag(el) == "tr":
+            rows.append([c for c in el if _tag(c) in ("td", "th")])
+            loose = None
+        else:
+            if loose is None:
+                loose = []
+                rows.append(loose)
+            loose.append(el)
     return rows
+
+
+def _row_items(table) -> Iterator:
+    """`<tr>`s and loose cells of a table, row groups opened."""
+    for child in table:
+        tag = _tag(child)
+        if tag in ("thead", "tbody", "tfoot"):
+            yield from (c for c in child if _tag(c) in ("tr", "td", "th"))
+        elif tag in ("tr", "td", "th"):
+            yield child
+
+
+def _tag(el) -> str:
+    """Lower-case tag name; "" for comments and processing instructions."""
+    return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
 def is_layout_table(table) -> bool:
@@ -439,8 +335,8 @@ def is_layout_table(table) -> bool:
     cells = [c for row in table_rows(table) for c in row]
     if len(cells) == 1:
         return True
-    return any(cell.find(".//table") is not None and len(compact(_text_outside_tables(cell))) > LAYOUT_TEXT_CHARS
-               for cell in cells)
+    return any(cell.find(".//table") is not None
+               and len(compact(_text_outside_tables(cell))) > LAYOUT_TEXT_CHARS for cell in cells)
 
 
 def _text_outside_tables(el) -> str:
@@ -498,93 +394,6 @@ def cell_content(td, page_dir: Path | None) -> tuple[str, list[Block]]:
     return text, [b for b in blocks if not isinstance(b, TextBlock)]
 
 
-# --- images -----------------------------------------------------------------------------
-
-MAX_IMAGE_BYTES = 32 * 1024 * 1024
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"), (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"),
-)
-
-
-def media_type_of(data: bytes | None, name: str | None) -> str | None:
-    """From the bytes' magic number when known, else from the file extension."""
-    if data:
-        for magic, mtype in _MAGIC:
-            if data.startswith(magic):
-                return mtype
-        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return "image/webp"
-        if b"<svg" in data[:512]:
-            return "image/svg+xml"
-    return mimetypes.guess_type(name or "")[0] if name else None
-
-
-def image_block(img, page_dir: Path | None) -> ImageBlock | None:
-    """The picture an `<img>` shows: bytes from a `data:` URI or a file next to the page.
-
-    Tiny images (icons, spacers, declared ≤ 32 px both ways) are skipped.
-    """
-    src = next((img.get(a).strip() for a in ("src", "data-src", "data-original", "original")
-                if (img.get(a) or "").strip()), None)
-    if not src or _is_tiny(img):
-        return None
-    prov = Provenance(page=None, method="text")
-    if src.lower().startswith("data:"):
-        data, mtype = decode_data_uri(src)
-        return ImageBlock(data=data, ref=None if data else src[:80], media_type=mtype, prov=prov)
-    path = resolve_local(src, page_dir)
-    data = read_image(path) if path is not None else None
-    return ImageBlock(data=data, ref=src, media_type=media_type_of(data, urlsplit(src).path), prov=prov)
-
-
-def _is_tiny(img) -> bool:
-    dims = [re.match(r"\s*(\d+)", img.get(a) or "") for a in ("width", "height")]
-    return all(dims) and all(int(m.group(1)) <= TINY_IMAGE_PX for m in dims)
-
-
-def decode_data_uri(uri: str) -> tuple[bytes | None, str | None]:
-    """(bytes, media type) of `data:[type][;base64],payload`; (None, None) if malformed."""
-    header, sep, payload = uri[5:].partition(",")
-    if not sep:
-        return None, None
-    mtype = header.split(";")[0].strip() or None
-    try:
-        data = base64.b64decode(payload) if ";base64" in header.lower() else unquote_to_bytes(payload)
-    except ValueError:
-        return None, mtype
-    return data, media_type_of(data, None) or mtype
-
-
-def resolve_local(src: str, page_dir: Path | None) -> Path | None:
-    """The file a relative `src` names, if it lies inside the page's own folder.
-
-    Only paths under the page's folder are read (`x_files/…`, `./images/…`): the page comes
-    from the internet, and `../../` in its markup must not pull other files of this
-    machine into the warehouse. Absolute URLs and site-root paths are left as references
-    for the crawler to fetch.
-    """
-    if page_dir is None:
-        return None
-    parts = urlsplit(src.replace("\\", "/"))
-    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
-        return None
-    base = page_dir.resolve()
-    path = (base / unquote(parts.path)).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None
-    return path
-
-
-def read_image(path: Path) -> bytes | None:
-    try:
-        if path.stat().st_size > MAX_IMAGE_BYTES:
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 # --- the whole page ---------------------------------------------------------------------
 
 
@@ -602,31 +411,57 @@ def extract(path: Path, *, charset: str | None = None) -> ExtractedDocument:
         raise BadDocument(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not raw.strip():
         raise BadDocument("empty file")
-    text, codec, warnings = decode_html(raw, charset)
+    text, _codec, warnings = decode_html(raw, charset)
     root = parse_html(text)
+    try:
+        doc = page_to_document(root, path.parent)
+    except RecursionError as exc:  # the walk is recursive; real pages nest a few dozen levels
+        raise BadDocument("HTML nested too deeply to read (hundreds of unclosed tags)") from exc
+    doc.warnings[:0] = warnings
+    return doc
+
+
+def page_to_document(root, page_dir: Path | None) -> ExtractedDocument:
+    """The parsed page → blocks and metadata; `page_dir` is where its pictures may lie."""
     drop_non_content(root, hidden=False)
     if (reason := html_meta.error_page_reason(root)) is not None:
         raise BadDocument(reason)
     title = html_meta.page_title(root)
-    metadata, meta_warnings = html_meta.page_metadata(root, title)
-    warnings += meta_warnings
+    metadata, warnings = html_meta.page_metadata(root, title)
     drop_non_content(root, hidden=True)
-    blocks, body_warnings = extract_blocks(root, path.parent)
-    warnings += body_warnings
+    blocks, body_warnings = extract_blocks(root, page_dir)
     if is_empty_article(blocks):
         raise BadDocument("HTML page without article text or pictures (a script or redirect shell?)")
-    blocks = with_title(blocks, title)
-    return ExtractedDocument(blocks=blocks, format=FORMAT, metadata=metadata, warnings=warnings)
+    return ExtractedDocument(blocks=with_title(blocks, title), format=FORMAT, metadata=metadata,
+                             warnings=warnings + body_warnings)
 
 
 def extract_blocks(root, page_dir: Path | None) -> tuple[list[Block], list[str]]:
     """(blocks of the article, warnings): the container chosen, then walked."""
     container, how = find_container(root)
-    warnings = [] if how == "known container" else [f"no known content container; used {how} {describe(container)}"]
+    known = how == "known container"
+    warnings = [] if known else [f"no known content container; used {how} {describe(container)}"]
     markers = _content_markers(container)
     walker = _Walker(page_dir, markers if all(m is not None for m in markers) else (None, None))
-    blocks = [b for b in walker.walk(container) if not _is_catalogue_table(b)]
-    return blocks, warnings + walker.warnings
+    blocks = [b for b in walker.walk(container) if not is_chrome_block(b, in_fallback=not known)]
+    warnings += [f"image not available locally: {b.ref[:120]}" for b in blocks
+                 if isinstance(b, ImageBlock) and b.data is None and b.ref]
+    return blocks, warnings
+
+
+# Lines of the site frame that a fallback container (a generic block, the body) still holds.
+_FRAME_WORDS = ("当前位置", "您的位置", "所在位置", "ICP备", "网站标识码", "公安机关备案", "版权所有", "主办单位",
+                "浏览次数", "发布时间")
+
+
+def is_chrome_block(block: Block, in_fallback: bool) -> bool:
+    """The 公开目录 table (索引号, 发布机构, 成文日期 …) is page metadata, never report content;
+    outside a known container, so are breadcrumb, info-line and footer lines."""
+    if isinstance(block, Table):
+        return html_meta.is_catalogue_text(block.to_text())
+    if isinstance(block, TextBlock) and in_fallback:
+        return html_meta.is_catalogue_text(block.text) or any(w in block.text for w in _FRAME_WORDS)
+    return False
 
 
 def is_empty_article(blocks: list[Block]) -> bool:
@@ -634,11 +469,6 @@ def is_empty_article(blocks: list[Block]) -> bool:
     if any(not isinstance(b, TextBlock) for b in blocks):
         return False
     return len(compact("".join(b.text for b in blocks))) < MIN_ARTICLE_CHARS
-
-
-def _is_catalogue_table(block: Block) -> bool:
-    """The 公开目录 table (索引号, 发布机构, 成文日期 …) is page metadata, never report content."""
-    return isinstance(block, Table) and html_meta.is_catalogue_text(block.to_text())
 
 
 def with_title(blocks: list[Block], title: str | None) -> list[Block]:

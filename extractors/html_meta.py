@@ -166,7 +166,7 @@ def _label_pattern(label: str) -> str:
 
 _LABEL_AT_START = re.compile(rf"^\s*({'|'.join(map(_label_pattern, _ALL_LABELS))})\s*(?:[:：]|$)")
 _LABEL_INSIDE = re.compile(rf"(?:^|(?<=[\s】\]|｜]))({'|'.join(map(_label_pattern, _ALL_LABELS))})\s*[:：]")
-_VALUE_END = re.compile(r"\s{2,}|[【\[|｜]")
+_VALUE_END = re.compile(r"\s{2,}|[【|｜]")  # not "[": 文号 such as 鲁政办字[2022]3号 use it
 _EMPTY_VALUES = {"", "无", "暂无", "无文号", "-", "—", "/", "／", "--"}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CATALOGUE_LABELS = ("索引号", "发布机构", "成文日期", "发布日期", "文号", "主题分类", "公开方式", "有效性",
@@ -251,6 +251,15 @@ def _clean(field: str, value: str) -> str | None:
     return value
 
 
+def first_value(pairs: list[tuple[str, str]], field: str) -> str | None:
+    """The field's value under its most preferred label present, first on the page."""
+    for label in _FIELDS[field]:
+        for lab, raw in pairs:
+            if lab == label and (value := _clean(field, raw)):
+                return value
+    return None
+
+
 # --- 统一社会信用代码 ---------------------------------------------------------------------
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -279,14 +288,8 @@ def credit_code_of(index_no: str) -> str | None:
 
 def page_metadata(root, title: str | None) -> tuple[dict[str, str], list[str]]:
     """(metadata, warnings) read from the whole page; keys only for what was found."""
-    found: dict[str, str] = {}
     pairs = labelled_values(list(text_segments(root)))
-    for field, labels in _FIELDS.items():
-        for label in labels:
-            value = next((v for lab, v in ((lab, _clean(field, v)) for lab, v in pairs) if lab == label and v), None)
-            if value:
-                found[field] = value
-                break
+    found = {field: value for field in _FIELDS if (value := first_value(pairs, field))}
     meta: dict[str, str] = {}
     if title:
         meta["title"] = title

@@ -55,11 +55,13 @@ def can_read(head: bytes, path: Path) -> bool:
 # --- opening -------------------------------------------------------------------------------
 
 
-def open_pdf(path: Path) -> tuple[int, dict[str, str]]:
+def open_pdf(path: Path) -> tuple[int | None, dict[str, str]]:
     """Page count and info metadata via pypdfium2, which is fast and strict about bad files.
 
     pypdfium2 also decodes UTF-16LE info strings that pdfminer garbles (WPS writes the title
-    as "ÿþ*mýl…" otherwise).
+    as "ÿþ*mýl…" otherwise). When PDFium calls the file malformed, the page count is None
+    and `extract` lets pdfminer decide (it reads some files PDFium refuses, and tells an
+    empty page tree from a broken file).
     """
     import pypdfium2 as pdfium
 
@@ -71,6 +73,10 @@ def open_pdf(path: Path) -> tuple[int, dict[str, str]]:
             raise BadDocument("encrypted PDF: it needs a password to open") from exc
         if code == 5:  # FPDF_ERR_SECURITY
             raise BadDocument("PDF uses an unsupported security handler") from exc
+        if path.exists() and path.stat().st_size == 0:
+            raise BadDocument("empty file") from exc
+        if code == 3:  # FPDF_ERR_FORMAT
+            return None, {}
         raise BadDocument(f"unreadable PDF (corrupt or truncated): {exc}") from exc
     except OSError as exc:
         raise BadDocument(f"cannot read PDF: {exc}") from exc
@@ -213,9 +219,15 @@ def extract(path: Path) -> ExtractedDocument:
 
     path = Path(path)
     n_pages, info = open_pdf(path)
+    recovered = n_pages is None
     pages: list[PageContent] = []
     try:
         with pdfplumber.open(path) as pdf:
+            if n_pages is None:  # PDFium refused the file; pdfminer may still read it
+                n_pages = len(pdf.pages)
+                info = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+                if n_pages == 0:
+                    raise BadDocument("PDF has no pages")
             for n, page in enumerate(pdf.pages, start=1):
                 try:
                     pages.append(read_page(page, n))
@@ -224,6 +236,8 @@ def extract(path: Path) -> ExtractedDocument:
                                              warnings=[f"page {n}: cannot read text layer ({exc}), needs OCR"]))
                 finally:
                     page.close()
+    except BadDocument:
+        raise
     except PDFPasswordIncorrect as exc:
         raise BadDocument("encrypted PDF: it needs a password to open") from exc
     except Exception as exc:
@@ -235,6 +249,8 @@ def extract(path: Path) -> ExtractedDocument:
     title = (info.get("Title") or "").strip()
     if title:
         doc.metadata["title"] = title
+    if recovered:
+        doc.warnings.append("PDFium found the file malformed; read through pdfminer's recovery, content may be incomplete")
     for p in pages:
         doc.warnings.extend(p.warnings)
     return doc

@@ -34,7 +34,8 @@ def _fail(path: Path, exc: Exception) -> None:
 
 @app.command()
 def extract(
-    file: Path = typer.Argument(..., help="A report file: PDF, DOCX, HTML page or text dump."),
+    files: list[Path] = typer.Argument(..., help="A report file (PDF, DOCX, HTML page, text dump…); several files "
+                                       "or a folder are read together as ONE report (e.g. one picture per table)."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly the canonical record as JSON."),
     document: bool = typer.Option(False, "--document", help="Print the intermediate document model (debugging)."),
 ) -> None:
@@ -42,18 +43,23 @@ def extract(
 
     Example: gongkai extract report.pdf --json
     """
-    from gongkai.pipeline import extract_document, extract_record
+    from gongkai.pipeline import expand_paths, extract_document, extract_group
 
+    label = files[0] if len(files) == 1 else Path(", ".join(map(str, files)))
     try:
+        paths = expand_paths(files)
+        if not paths:
+            raise GongkaiError("no files")
         if document:
-            print(json.dumps(extract_document(file).to_dict(), ensure_ascii=False, indent=1, default=str))
+            docs = [extract_document(p).to_dict() for p in paths]
+            print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=1, default=str))
             return
-        record = extract_record(file)
+        record = extract_group(paths)
     except GongkaiError as exc:
-        _fail(file, exc)
+        _fail(label, exc)
         return
     except Exception as exc:  # an extractor's own defect must still cost only this file
-        _fail(file, f"internal error ({type(exc).__name__}: {exc})")
+        _fail(label, f"internal error ({type(exc).__name__}: {exc})")
         return
     if as_json:
         print(json.dumps(record.to_dict(), ensure_ascii=False))
@@ -102,15 +108,17 @@ def _active_table(record: Record) -> RichTable:
 def _apply_table(record: Record) -> RichTable:
     from normalize import template as T
 
+    from normalize.labels import key
+
     t = RichTable(title="三 收到和处理政府信息公开申请情况")
-    t.add_column("row")
+    t.add_column("row", min_width=12, no_wrap=True)
     for c in T.APPLY_COLUMNS:
-        t.add_column(c.label, justify="right")
+        t.add_column(c.label, justify="right", max_width=6)
     for r in T.APPLY_ROWS:
         codes = [f"apply.{r.key}.{c.key}" for c in T.APPLY_COLUMNS]
         if not any(code in record.cells for code in codes):
             continue
-        t.add_row(r.label[:24], *(_fmt(record.cells.get(code)) for code in codes))
+        t.add_row(key(r.label)[:12], *(_fmt(record.cells.get(code)) for code in codes))
     return t
 
 

@@ -58,6 +58,42 @@ def extract_record(path: Path) -> Record:
     return record
 
 
+def extract_group(paths: list[Path]) -> Record:
+    """Several files that together make one report (a report posted as one picture per
+    table or per page) → one record. Blocks are taken file by file in the given order."""
+    from normalize.record import to_record
+
+    paths = [Path(p) for p in paths]
+    if len(paths) == 1:
+        return extract_record(paths[0])
+    merged = ExtractedDocument(format="group")
+    members = []
+    for p in paths:
+        if not p.is_file():
+            raise BadDocument(f"no such file: {p}")
+        doc = extract_document(p)
+        merged.blocks.extend(doc.blocks)
+        merged.warnings.extend(f"{p.name}: {w}" for w in doc.warnings)
+        for k, v in doc.metadata.items():
+            merged.metadata.setdefault(k, v)
+        members.append({"path": str(p), "sha256": sha256_file(p), "format": doc.format})
+    digest = hashlib.sha256("".join(m["sha256"] for m in members).encode()).hexdigest()
+    source = {"path": str(paths[0].parent), "sha256": digest, "format": "group", "members": members}
+    record = to_record(merged, source)
+    if not looks_like_report(merged, record):
+        raise BadDocument("no annual-report content found in any of the files")
+    return record
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its files, in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")) if p.is_dir()
+                   else [p])
+    return out
+
+
 def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
     from normalize import sections
     from normalize.metadata import TITLE_WORDS

