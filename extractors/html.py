@@ -4,8 +4,9 @@ A report published as a web page sits inside site chrome: navigation, breadcrumb
 公开目录 metadata table, an info line (发布时间 · 来源 · 字体), print/close links, footer.
 `extract` decodes the bytes (`html_decode`), drops what is never content
 (`drop_non_content`), picks the element that holds the article (`find_container`), and
-walks it in document order into text, table and image blocks (`_Walker`, `html_images`).
-Page-level metadata (title, 发布时间, 索引号 …) and the error-page test live in `html_meta`.
+walks it in document order into text, table and image blocks (`_Walker`, `html_tables`,
+`html_images`). Page-level metadata (title, 发布时间, 索引号 …) and the error-page test
+live in `html_meta`.
 
 Sources for the container names and the scoring idea: shared/research/format.md §3.2
 (Hanweb `div#zoom` between `<meta name="ContentStart">`/`ContentEnd`; TRS `.TRS_Editor` /
@@ -14,19 +15,19 @@ Sources for the container names and the scoring idea: shared/research/format.md 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import lxml.html
 from lxml import etree
 
-from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
+from gongkai.document import Block, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from gongkai.errors import BadDocument
 
 from . import html_meta
 from .html_decode import bytes_without_bom, decode_html
 from .html_images import image_block
 from .html_meta import compact, report_phrase_count
+from .html_tables import is_layout_table, table_to_blocks
 
 FORMAT = "html"
 
@@ -273,7 +274,7 @@ class _Walker:
         if is_layout_table(el):
             self._children(el, bold)
             return
-        table, extra = table_to_blocks(el, self.page_dir)
+        table, extra = table_to_blocks(el, lambda cell: cell_content(cell, self.page_dir))
         if table is not None:
             self.blocks.append(table)
         self.blocks.extend(extra)
@@ -281,110 +282,6 @@ class _Walker:
 
 def _is_bold(el, tag: str) -> bool:
     return tag in ("b", "strong") or bool(_BOLD_STYLE.search(el.get("style", "")))
-
-
-# --- tables -----------------------------------------------------------------------------
-
-MAX_COLSPAN = 1000  # the HTML limit; larger values are typos
-LAYOUT_TEXT_CHARS = 200
-
-
-def table_rows(table) -> list[list]:
-    """The table's own rows (through thead/tbody/tfoot), each a list of its td/th elements.
-
-    Cells of nested tables are not included. libxml2 keeps a `<td>` written without a
-    `<tr>` (unclosed markup) as a direct child of the table or row group; consecutive such
-    cells form one row, as browsers imply it.
-    """
-    rows: list[list] = []
-    loose: list | None = None
-    for el in _row_items(table):
-        if _tag(el) == "tr":
-            rows.append([c for c in el if _tag(c) in ("td", "th")])
-            loose = None
-        else:
-            if loose is None:
-                loose = []
-                rows.append(loose)
-            loose.append(el)
-    return rows
-
-
-def _row_items(table) -> Iterator:
-    """`<tr>`s and loose cells of a table, row groups opened."""
-    for child in table:
-        tag = _tag(child)
-        if tag in ("thead", "tbody", "tfoot"):
-            yield from (c for c in child if _tag(c) in ("tr", "td", "th"))
-        elif tag in ("tr", "td", "th"):
-            yield child
-
-
-def _tag(el) -> str:
-    """Lower-case tag name; "" for comments and processing instructions."""
-    return el.tag.lower() if isinstance(el.tag, str) else ""
-
-
-def is_layout_table(table) -> bool:
-    """A table used to lay out the page rather than to hold data.
-
-    Old CMS templates wrap the whole article in a one-cell table, or put paragraphs and the
-    data tables together in one cell; treating such a wrapper as a data table would turn the
-    report into a single cell.
-    """
-    cells = [c for row in table_rows(table) for c in row]
-    if len(cells) == 1:
-        return True
-    return any(cell.find(".//table") is not None
-               and len(compact(_text_outside_tables(cell))) > LAYOUT_TEXT_CHARS for cell in cells)
-
-
-def _text_outside_tables(el) -> str:
-    """The element's text without that of tables nested in it (comments carry no text)."""
-    parts = [el.text or ""] if isinstance(el.tag, str) else []
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() != "table":
-            parts.append(_text_outside_tables(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def _span(cell, attr: str) -> int:
-    """rowspan/colspan as an int; junk ("2;", "", "abc") counts as 1, 0 as 'to the end'."""
-    m = re.match(r"\s*(\d+)", cell.get(attr) or "")
-    return int(m.group(1)) if m else 1
-
-
-def table_to_blocks(table, page_dir: Path | None) -> tuple[Table | None, list[Block]]:
-    """(the table as a `Table`, blocks found inside its cells: nested tables, images).
-
-    Cells are placed with an occupancy grid, as browsers do: each cell takes the first free
-    column of its row after the positions that row-spanning cells above already hold. A row
-    with fewer cells simply ends early, and empty `<td>`s (used by some editors instead of a
-    rowspan) stay as empty cells, so columns keep their true index.
-    """
-    rows = table_rows(table)
-    occupied: set[tuple[int, int]] = set()
-    cells: list[Cell] = []
-    extra: list[Block] = []
-    for r, tds in enumerate(rows):
-        c = 0
-        for td in tds:
-            while (r, c) in occupied:
-                c += 1
-            row_span = _span(td, "rowspan") or len(rows) - r
-            row_span = max(1, min(row_span, len(rows) - r))
-            col_span = max(1, min(_span(td, "colspan") or 1, MAX_COLSPAN))
-            text, inner = cell_content(td, page_dir)
-            cells.append(Cell(r, c, text, row_span, col_span, Provenance(page=None, method="text")))
-            extra.extend(inner)
-            occupied.update((r + i, c + k) for i in range(row_span) for k in range(col_span))
-            c += col_span
-    if not cells:
-        return None, extra
-    caption = table.find("caption")
-    caption_text = normalise_space(caption.text_content()) if caption is not None else None
-    return Table(cells, Provenance(page=None, method="text"), caption=caption_text or None), extra
 
 
 def cell_content(td, page_dir: Path | None) -> tuple[str, list[Block]]:

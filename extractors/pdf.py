@@ -5,6 +5,7 @@
       text_layer_state(chars)       "ok" / "empty" / "garbled" → a page needing OCR
       find_table_parts(...)         see `extractors.pdf_tables`
       body_lines(...)               the glyphs outside tables → lines, page numbers dropped
+    drop_running_lines(pages)       running headers/footers repeated page after page
     stitch_pages(pages)             a table running onto the next page → one table
     extract(path)                   all of it → `ExtractedDocument`
 
@@ -37,6 +38,9 @@ MARGIN_SHARE = 0.12
 
 PICTURE_MIN_WIDTH, PICTURE_MIN_HEIGHT = 0.4, 0.08
 """A picture this large (share of page width, height) on a text page may be a pasted table."""
+
+PAGE_COVER = 0.8
+"""A picture covering this share of a text page is its background or its scan, not a table."""
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~·•\s]*\d+[-—–－~·•\s]*"
@@ -105,6 +109,7 @@ class PageContent:
     items: list[tuple[float, object]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     needs_ocr: bool = False
+    height: float = 842.0
 
 
 def text_layer_state(chars: list[dict], page) -> str:
@@ -113,8 +118,14 @@ def text_layer_state(chars: list[dict], page) -> str:
     visible = [c for c in chars if c["text"] and not c["text"].isspace()]
     if not visible:
         return "empty" if (page.images or page.curves or len(page.rects) > 50) else "blank"
-    bad = sum(is_unmapped(c["text"]) for c in visible)
+    bad = sum(is_unmapped(c["text"]) or _is_mojibake(c["text"]) for c in visible)
     return "garbled" if bad > GARBLED_SHARE * len(visible) else "ok"
+
+
+def _is_mojibake(text: str) -> bool:
+    """Latin-1 letters and signs ("ÐÅÏ¢¹«¿ª"): GBK bytes mapped one by one, a broken
+    ToUnicode map. A Chinese report has almost none of them."""
+    return any(0x80 <= ord(ch) <= 0xFF and ch not in "·×÷°±²³¹½¼¾§¥" for ch in text)
 
 
 def _page_chars(page) -> list[dict]:
@@ -144,11 +155,18 @@ def body_lines(chars: list[dict], tables: list[TablePart], page_height: float) -
 
 
 def _picture_blocks(page, n: int, tables: list[TablePart]) -> list[ImageBlock]:
-    """Pictures large enough to hold a table (pasted from Excel, a scan of a form)."""
+    """Pictures large enough to hold a table (pasted from Excel, a scan of a form).
+
+    Small pictures (seals, logos) are left out, and so are pictures covering most of the page:
+    on a page with text those are backgrounds, or the scan under a text layer the producer
+    already made by OCR, and that text is what we read.
+    """
     out = []
     for im in page.images:
         w, h = im["x1"] - im["x0"], im["bottom"] - im["top"]
         if w < PICTURE_MIN_WIDTH * page.width or h < PICTURE_MIN_HEIGHT * page.height:
+            continue
+        if w * h >= PAGE_COVER * page.width * page.height:
             continue
         if any(_inside({"x0": im["x0"], "x1": im["x1"], "top": im["top"], "bottom": im["bottom"]}, [t.bbox])
                for t in tables):
@@ -166,7 +184,7 @@ def ocr_block(n: int) -> ImageBlock:
 
 def read_page(page, n: int) -> PageContent:
     """One pdfplumber page → its text lines, table parts and pictures, in reading order."""
-    out = PageContent(number=n)
+    out = PageContent(number=n, height=float(page.height))
     chars = _page_chars(page)
     state = text_layer_state(chars, page)
     if state == "blank":
@@ -185,8 +203,8 @@ def read_page(page, n: int) -> PageContent:
     for t in tables:
         out.items.append((t.bbox[1], t))
     for ln in body_lines(chars, tables, page.height):
-        bbox = tuple(round(v, 2) for v in ln.bbox)
-        out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=Provenance(page=n, bbox=bbox, method="text"))))
+        prov = Provenance(page=n, bbox=tuple(round(v, 2) for v in ln.bbox), method="text")
+        out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=prov)))
     for im in _picture_blocks(page, n, tables):
         out.items.append((im.prov.bbox[1], im))
         out.warnings.append(f"page {n}: picture at {im.prov.bbox} may hold a table, needs OCR")
@@ -195,6 +213,31 @@ def read_page(page, n: int) -> PageContent:
 
 
 # --- whole document ------------------------------------------------------------------------
+
+
+def drop_running_lines(pages: list[PageContent]) -> None:
+    """Remove running headers and footers: margin lines that repeat, digits aside, on at least
+    two pages and on half of them ("XX局2023年政府信息公开工作年度报告", "第 3 页"). Left in,
+    they would also sit between the two halves of a table cut by the page break."""
+    def key(b: TextBlock) -> str:
+        return re.sub(r"\d+", "#", b.text.replace(" ", ""))
+
+    def in_margin(b: object, height: float) -> bool:
+        if not isinstance(b, TextBlock) or b.prov.bbox is None:
+            return False
+        return b.prov.bbox[3] <= MARGIN_SHARE * height or b.prov.bbox[1] >= (1 - MARGIN_SHARE) * height
+
+    seen: dict[str, set[int]] = {}
+    for p in pages:
+        for _, b in p.items:
+            if in_margin(b, p.height):
+                seen.setdefault(key(b), set()).add(p.number)
+    text_pages = sum(1 for p in pages if not p.needs_ocr)
+    running = {k for k, on in seen.items() if len(on) >= 2 and 2 * len(on) >= text_pages}
+    if not running:
+        return
+    for p in pages:
+        p.items = [(top, b) for top, b in p.items if not (in_margin(b, p.height) and key(b) in running)]
 
 
 def stitch_pages(pages: list[PageContent]) -> list[object]:
@@ -245,12 +288,14 @@ def extract(path: Path) -> ExtractedDocument:
         if isinstance(cause, PDFPasswordIncorrect):
             raise BadDocument("encrypted PDF: it needs a password to open") from exc
         raise BadDocument(f"unreadable PDF (corrupt or truncated): {cause}") from exc
+    drop_running_lines(pages)
     doc = ExtractedDocument(blocks=stitch_pages(pages), format=FORMAT, pages=n_pages)
     title = (info.get("Title") or "").strip()
     if title:
         doc.metadata["title"] = title
     if recovered:
-        doc.warnings.append("PDFium found the file malformed; read through pdfminer's recovery, content may be incomplete")
+        doc.warnings.append("PDFium found the file malformed; read through pdfminer's recovery, "
+                            "content may be incomplete")
     for p in pages:
         doc.warnings.extend(p.warnings)
     return doc

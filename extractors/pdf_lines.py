@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 BBox = tuple[float, float, float, float]
 
@@ -62,18 +63,20 @@ def is_unmapped(text: str) -> bool:
 
 @dataclass
 class Line:
-    """Glyphs that share a baseline band, left to right."""
+    """Glyphs that share a baseline band, in reading order (left to right; for rotated text
+    along the glyphs' advance, `vertical` set)."""
 
     chars: list[dict] = field(default_factory=list)
+    vertical: bool = False
 
     @property
     def bbox(self) -> BBox:
         return (min(c["x0"] for c in self.chars), min(c["top"] for c in self.chars),
                 max(c["x1"] for c in self.chars), max(c["bottom"] for c in self.chars))
 
-    @property
+    @cached_property
     def text(self) -> str:
-        return chars_to_text(self.chars)
+        return chars_to_text(self.chars, self.vertical)
 
 
 def _mid_y(c: dict) -> float:
@@ -107,17 +110,18 @@ def chars_to_lines(chars: list[dict]) -> list[Line]:
 
 
 def _rotated_lines(chars: list[dict]) -> list[Line]:
-    """Rotated glyphs grouped by column (x), each column read top to bottom."""
+    """Rotated glyphs grouped by column (x), each column read along the glyphs' advance:
+    upwards for text turned counter-clockwise, downwards for text turned clockwise."""
     cols: list[Line] = []
     for c in sorted(chars, key=lambda c: (c["x0"] + c["x1"]) / 2):
         mid = (c["x0"] + c["x1"]) / 2
         if cols and mid <= cols[-1].chars[0]["x1"]:
             cols[-1].chars.append(c)
         else:
-            cols.append(Line([c]))
+            cols.append(Line([c], vertical=True))
     for col in cols:
-        # chars_to_text reads by x0; give it top-to-bottom order through a re-keyed copy.
-        col.chars = [dict(c, x0=c["top"], x1=c["bottom"]) for c in sorted(col.chars, key=lambda c: c["top"])]
+        upwards = (col.chars[0].get("matrix") or (0, 1))[1] > 0
+        col.chars = sorted(col.chars, key=lambda c: c["top"], reverse=upwards)
     return cols
 
 
@@ -132,8 +136,8 @@ def _dedupe(chars: list[dict]) -> list[dict]:
     return out
 
 
-def chars_to_text(chars: list[dict]) -> str:
-    """One line's glyphs (left to right) → text, spacing CJK-aware.
+def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
+    """One line's glyphs (in reading order) → text, spacing CJK-aware.
 
     A space is kept where the PDF prints one or leaves a gap wider than `SPACE_GAP` × size,
     except between two CJK (tight) characters: justified Chinese text has wide gaps that are
@@ -149,7 +153,10 @@ def chars_to_text(chars: list[dict]) -> str:
             continue
         if prev is not None:
             size = min(prev.get("size") or 10.0, c.get("size") or 10.0)
-            gap = c["x0"] - prev["x1"]
+            if vertical:
+                gap = max(c["top"] - prev["bottom"], prev["top"] - c["bottom"])
+            else:
+                gap = c["x0"] - prev["x1"]
             tight = is_tight(prev["text"][-1]) and is_tight(t[0])
             if not tight and (pending_space or gap > SPACE_GAP * size):
                 out.append(" ")

@@ -39,6 +39,9 @@ STITCH_TOLERANCE = 5.0
 """Outer table sides on consecutive pages this close belong to one table."""
 
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
+_PLACEHOLDERS = {"/", "-", "—", "－", "–", "无", "／"}
+_MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+\s*[.．、])")
+"""A list marker that starts a row label: "（四）", "三、", "1.", "2．"."""
 
 
 # --- 1. rulings -------------------------------------------------------------------------
@@ -319,16 +322,10 @@ def _recolumn(c: RawCell, xs: list[float], row_offset: int) -> RawCell:
     return replace(c, row=c.row + row_offset, col=c0, col_span=max(1, c1 - c0))
 
 
-_PLACEHOLDERS = {"/", "-", "—", "－", "–", "无", "／"}
-
-
 def _is_value(text: str) -> bool:
     """A printed number or a value placeholder ("/", "-", "—", "无")."""
     t = text.replace(" ", "")
     return bool(_NUMBER.match(t)) or t in _PLACEHOLDERS
-
-_MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+\s*[.．、])")
-"""A list marker that starts a row label: "（四）", "三、", "1.", "2．"."""
 
 
 def _starts_item(text: str) -> bool:
@@ -385,8 +382,8 @@ def join_seam(cells: list[RawCell], seam_above: list[RawCell], seam_below: list[
     """Join the cells that one page break cut in two.
 
     Pairs are cells in the same columns on either side of the break. When the break cut a
-    row (`row_was_cut`), every pair is one cell. Otherwise only label cells (left of the first
-    value in the seam rows) are joined: when one side is empty — a group label such as
+    row (`row_was_cut`), every pair is one cell. Otherwise only label cells (left of the table's
+    first column holding a value) are joined: when one side is empty — a group label such as
     "三、本年度办理结果" spanning rows on both pages — or when the label above starts an item
     and the text below does not ("（四）无法提" + "供"). A value cell is never joined to
     another row's value cell, and an empty value cell stays as is (blank is not zero).
@@ -395,7 +392,7 @@ def join_seam(cells: list[RawCell], seam_above: list[RawCell], seam_below: list[
     pairs = [(a, below_at[(a.col, a.col_span)]) for a in seam_above if (a.col, a.col_span) in below_at]
     last_row = max((c.row for c in seam_above), default=0)
     above_row = [c for c in seam_above if c.row == last_row]
-    numbers = [c.col for c in above_row + seam_below if _is_value(c.text)]
+    numbers = [c.col for c in cells if _is_value(c.text)]
     first_value_col = min(numbers) if numbers else 10**6
     cut = row_was_cut(above_row, seam_below, pairs, first_value_col)
     drop: set[int] = set()

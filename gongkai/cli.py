@@ -178,3 +178,158 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+# ---- the warehouse ------------------------------------------------------------------------
+
+DB_OPTION = typer.Option(None, "--database-url", envvar="GONGKAI_DATABASE_URL",
+                         help="SQLAlchemy URL of the warehouse (default: SQLite in $GONGKAI_DATA_DIR, ./data).")
+
+
+def _engine(url: str | None):
+    from storage import database_url, get_engine
+
+    return get_engine(database_url(url))
+
+
+def _safe_url(engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+@app.command()
+def load(
+    paths: list[Path] = typer.Argument(..., help="Files and folders to ingest."),
+    database_url: str = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON outcome per document."),
+) -> None:
+    """Extract, normalize, validate and load reports into the warehouse.
+
+    Loading the same file again changes nothing; a file that cannot be read is recorded as
+    failed (see `gongkai status`) and the others go on.
+
+    Example: gongkai load examples/inbox
+    """
+    from rich.progress import Progress
+
+    from gongkai.ingest import process_file
+    from gongkai.pipeline import expand_paths
+    from storage import upgrade
+
+    engine = _engine(database_url)
+    upgrade(engine)
+    files = expand_paths(paths)
+    outcomes = []
+    with Progress(console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("loading", total=len(files))
+        for f in files:
+            progress.update(task, description=f.name)
+            o = process_file(engine, f)
+            outcomes.append(o)
+            if as_json:
+                print(json.dumps(o.to_dict(), ensure_ascii=False))
+            progress.advance(task)
+    _print_load_summary(outcomes, engine)
+    if outcomes and all(o.status == "failed" for o in outcomes):
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_load_summary(outcomes, engine) -> None:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    t = RichTable(title=f"loaded into {_safe_url(engine)}")
+    for col in ("document", "status", "agency", "year", "findings / error"):
+        t.add_column(col)
+    style = {"loaded": "green", "unchanged": "dim", "failed": "red", "skipped": "yellow"}
+    for o in outcomes:
+        t.add_row(Path(o.path).name, f"[{style[o.status]}]{o.status}[/]", o.agency or "", str(o.year or ""),
+                  o.error or ", ".join(o.findings))
+    err.print(t)
+    err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to load")
+
+
+db_app = typer.Typer(help="Warehouse schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: str = DB_OPTION, revision: str = typer.Argument("head")) -> None:
+    """Migrate the warehouse to the latest schema (or REVISION).
+
+    Example: gongkai db upgrade
+    """
+    from storage import upgrade
+
+    engine = _engine(database_url)
+    rev = upgrade(engine, revision)
+    print(f"{_safe_url(engine)} at revision {rev}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help='Target revision; "base" drops everything.'),
+                 database_url: str = DB_OPTION) -> None:
+    """Migrate the warehouse down to REVISION.
+
+    Example: gongkai db downgrade base
+    """
+    from storage import downgrade
+
+    engine = _engine(database_url)
+    rev = downgrade(engine, revision)
+    print(f"{_safe_url(engine)} at revision {rev or 'base'}")
+
+
+@app.command()
+def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "--json"),
+           failures: int = typer.Option(10, help="How many recent failures to list.")) -> None:
+    """Documents by status and the last failures with their errors.
+
+    Example: gongkai status
+    """
+    from storage import status_summary
+
+    engine = _engine(database_url)
+    s = status_summary(engine, failures=failures)
+    if as_json:
+        print(json.dumps(s, ensure_ascii=False, default=str))
+        return
+    out = Console()
+    if not s.get("migrated"):
+        out.print(f"{_safe_url(engine)}: not migrated yet (run `gongkai db upgrade` or `gongkai load`)")
+        return
+    out.print(f"[bold]{_safe_url(engine)}[/bold]  revision {s['revision']}")
+    out.print("documents: " + ", ".join(f"{k} {v}" for k, v in s["documents"].items()))
+    out.print(f"agencies {s['agencies']}, reports {s['reports']}, cells {s['cells']}; findings "
+              + ", ".join(f"{k} {v}" for k, v in s["findings"].items()))
+    if s["recent_failures"]:
+        t = RichTable(title="recent failures")
+        for col in ("document", "error", "message", "when"):
+            t.add_column(col)
+        for f in s["recent_failures"]:
+            t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("error_class")),
+                      str(f.get("error_message")), str(f.get("updated_at")))
+        out.print(t)
+
+
+@app.command()
+def export(
+    out_dir: Path = typer.Option(Path("export"), "--out", "-o", help="Folder for the files."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet (parquet needs pyarrow)."),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Export the BI views (bi_reports, bi_cells, bi_findings) as CSV or Parquet files.
+
+    Example: gongkai export --format csv -o export/
+    """
+    from storage import ExportError, export_views
+
+    if fmt not in ("csv", "parquet"):
+        err.print(f"gongkai: --format must be csv or parquet, not {fmt!r}")
+        raise typer.Exit(2)
+    try:
+        files = export_views(_engine(database_url), out_dir, fmt)  # type: ignore[arg-type]
+    except ExportError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    for f in files:
+        print(f)

@@ -20,5 +20,9 @@ class UnsupportedFormat(BadDocument):
     """The bytes are of a format gongkai has no extractor for."""
 
 
+class NotAReport(BadDocument):
+    """The file reads fine but holds no annual report (recorded as `skipped`)."""
+
+
 class Transient(GongkaiError):
     """A failure worth retrying (timeouts, 429/5xx, database unavailable)."""

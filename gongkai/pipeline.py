@@ -5,7 +5,7 @@ import hashlib
 from pathlib import Path
 
 from gongkai.document import ExtractedDocument
-from gongkai.errors import BadDocument
+from gongkai.errors import BadDocument, NotAReport
 from gongkai.record import Record
 
 
@@ -54,7 +54,7 @@ def extract_record(path: Path) -> Record:
     source = {"path": str(path), "sha256": sha256_file(path), "format": doc.format}
     record = to_record(doc, source)
     if not looks_like_report(doc, record):
-        raise BadDocument("no annual-report content found (no report title, section heading or statistical table)")
+        raise NotAReport("no annual-report content found (no report title, section heading or statistical table)")
     return record
 
 
@@ -81,7 +81,7 @@ def extract_group(paths: list[Path]) -> Record:
     source = {"path": str(paths[0].parent), "sha256": digest, "format": "group", "members": members}
     record = to_record(merged, source)
     if not looks_like_report(merged, record):
-        raise BadDocument("no annual-report content found in any of the files")
+        raise NotAReport("no annual-report content found in any of the files")
     return record
 
 

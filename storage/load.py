@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from . import crossyear
 from .agencies import agency_key, normalize_credit_code, resolve_agency
 from .db import WRITE
-from .models import Agency, Document, Finding, Report, ReportCell, ReportDocument, utcnow
+from .models import DOCUMENT_STATUSES, Agency, Document, Finding, Report, ReportCell, ReportDocument, utcnow
 
 CELL_BATCH = 50
 """Cells per INSERT statement (progress is reported between batches)."""
@@ -314,6 +314,8 @@ def register_document(engine: Engine, document: DocumentInfo) -> int:
 def mark_document(engine: Engine, document: DocumentInfo | str, status: str, message: str | None = None) -> int:
     """Set a document's status (`extracted`, `skipped` for a file that is not a report, …).
     `message` says why (kept in error_message for `skipped`)."""
+    if status not in DOCUMENT_STATUSES:
+        raise ValueError(f"unknown document status {status!r}; one of {DOCUMENT_STATUSES}")
     doc = DocumentInfo(sha256=document) if isinstance(document, str) else document
     with engine.execution_options(**WRITE).begin() as conn:
         doc_id, _ = _upsert_document(conn, doc, status=status)

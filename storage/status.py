@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, inspect, select
 
+from .migrate import current_revision
 from .models import DOCUMENT_STATUSES, FINDING_KINDS, Agency, Document, Finding, Report, ReportCell
 
 
@@ -18,8 +19,6 @@ def status_summary(engine: Engine, failures: int = 10) -> dict[str, Any]:
     with engine.connect() as conn:
         if not inspect(conn).has_table("documents"):
             return {"migrated": False}
-        from .migrate import current_revision
-
         docs = dict.fromkeys(DOCUMENT_STATUSES, 0)
         docs.update({s: n for s, n in conn.execute(
             select(Document.status, func.count()).group_by(Document.status))})

@@ -9,6 +9,10 @@ operators. Key figures are correlated scalar subqueries on `report_cells`' prima
 (report_id, code): each is an index lookup, and a BI filter on `bi_reports` (a year, an
 agency) stays cheap instead of pivoting every cell in the warehouse first.
 
+`withheld`, `unavailable` and `rejected` in `bi_reports` sum the printed sub-rows' totals (a
+null sub-row counts as absent, as SUM does; all null gives NULL); `lawsuits` is
+suit_direct.total + suit_after_review.total and NULL when either is not printed.
+
 The migrations create the views from the versioned statements below. A released version is
 never edited (a migration's meaning must not change under it): a change adds `V2` and a
 migration that drops the V1 views and creates the V2 ones.

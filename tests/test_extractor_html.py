@@ -254,6 +254,11 @@ def test_short_rows_and_bad_spans(tmp_path):
     assert cells_of(t) == [(0, 0, "组", 2, 1), (0, 1, "甲", 1, 1), (0, 2, "乙", 1, 2), (1, 1, "1", 1, 1)]
 
 
+def test_cells_without_tr_form_implied_rows(tmp_path):
+    t = only_table(tmp_path, "<table><td>甲<td colspan=99999>乙<tr><td rowspan=70000>丙</table>")
+    assert cells_of(t) == [(0, 0, "甲", 1, 1), (0, 1, "乙", 1, 1000), (1, 0, "丙", 1, 1)]
+
+
 def test_cell_text_is_normalised(tmp_path):
     markup = """<table><tr>
 <td>&nbsp; 行政<br>复议 &nbsp;</td>
@@ -310,6 +315,13 @@ def test_images_are_read_from_disk_and_data_uris(tmp_path):
     assert escape.data is None  # outside the page's folder: never read
     assert sum("image not available" in w for w in doc.warnings) == 2
     assert isinstance(doc.blocks[1], ImageBlock)
+
+
+def test_lazy_loaded_image_uses_data_src(tmp_path):
+    (tmp_path / "t.png").write_bytes(PNG)
+    body = '<div id="zoom"><p>三、收到和处理政府信息公开申请情况</p><img src="/img/loading.gif" data-src="t.png"></div>'
+    (image,) = html.extract(write(tmp_path, body)).images()
+    assert (image.data, image.ref) == (PNG, "t.png")
 
 
 # --- metadata ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INBOX, SHARED
+from conftest import INBOX
 from extractors import pdf as pdf_extractor
 from extractors import sniff
 from extractors.pdf_lines import is_tight
@@ -60,6 +60,12 @@ class MiniPage:
                 adv = HELVETICA_WIDTHS.get(ch, 556) / 1000 * size
             self.ops.append(f"BT /{font} {size} Tf 1 0 0 1 {x:.2f} {baseline:.2f} Tm {code} Tj ET")
             x += adv + tracking
+
+    def rotated_text(self, x, bottom, s, size=10.5):
+        """Text turned 90° counter-clockwise, read upwards from `bottom`."""
+        for i, ch in enumerate(s):
+            y = H - bottom + i * size
+            self.ops.append(f"BT /F2 {size} Tf 0 1 -1 0 {x:.2f} {y:.2f} Tm <{self.doc.cid(ch):04X}> Tj ET")
 
     def vertical_text(self, x, top, s, size=10.5):
         """Glyphs stacked one per line, as WPS prints a label in a narrow column."""
@@ -111,12 +117,14 @@ class MiniPdf:
         f1 = add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
         desc = add("<< /Type /FontDescriptor /FontName /TestCJK /Flags 4 /FontBBox [0 -120 1000 880] "
                    "/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>")
-        cidfont = add(f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TestCJK /CIDSystemInfo << /Registry (Adobe) "
-                      f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {desc} 0 R /DW 1000 /CIDToGIDMap /Identity >>")
+        cidfont = add(f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TestCJK "
+                      f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+                      f"/FontDescriptor {desc} 0 R /DW 1000 /CIDToGIDMap /Identity >>")
         tounicode = add(stream(self._tounicode()))
         f2 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /Identity-H "
                  f"/DescendantFonts [{cidfont} 0 R] /ToUnicode {tounicode} 0 R >>")
-        f3 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /Identity-H /DescendantFonts [{cidfont} 0 R] >>")
+        f3 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /Identity-H "
+                 f"/DescendantFonts [{cidfont} 0 R] >>")  # no ToUnicode: pdfminer gives "(cid:N)"
         image = add(stream(b"\x00\x80\x80\xff", "/Type /XObject /Subtype /Image /Width 2 /Height 2 "
                                                 "/ColorSpace /DeviceGray /BitsPerComponent 8 "))
         resources = f"<< /Font << /F1 {f1} 0 R /F2 {f2} 0 R /F3 {f3} 0 R >> /XObject << /Im1 {image} 0 R >> >>"
@@ -126,7 +134,8 @@ class MiniPdf:
             kids.append(add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {W:g} {H:g}] "
                             f"/Resources {resources} /Contents {content} 0 R >>"))
         objs[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode()
-        objs[pages - 1] = (f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>").encode()
+        refs = " ".join(f"{k} 0 R" for k in kids)
+        objs[pages - 1] = f"<< /Type /Pages /Kids [{refs}] /Count {len(kids)} >>".encode()
         info = None
         if self.title:
             info = add("<< /Title <FEFF" + self.title.encode("utf-16-be").hex().upper() + "> >>")
@@ -315,6 +324,19 @@ def test_ruled_table_with_merged_cells(tmp_path):
     assert texts == ["三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"]
 
 
+def test_rotated_label_reads_along_its_baseline(tmp_path):
+    doc = MiniPdf()
+    p = doc.page()
+    p.grid([72.0, 110.0, 300.0], [100.0, 125.0, 150.0, 175.0, 200.0], skip_h={(1, 0), (2, 0), (3, 0)})
+    p.rotated_text(96, 190, "本年度办理结果")
+    for i, label in enumerate(["（一）予以公开", "（二）部分公开", "（三）不予公开", "（七）总计"]):
+        p.text(120, 106 + 25 * i, label)
+    out = pdf_extractor.extract(doc.save(tmp_path / "rotated.pdf"))
+    (table,) = blocks_of(out, Table)
+    c = cell_at(table, 0, 0)
+    assert (c.text, c.row_span) == ("本年度办理结果", 4)
+
+
 def _split_table_pdf(tmp_path, cut_row: bool) -> Path:
     """Table 三's body over two pages; page 2 draws no top border.
 
@@ -398,6 +420,24 @@ def test_row_cut_by_page_break_is_joined(tmp_path):
     assert cell_at(table, 3, 0).row_span == 2
 
 
+def test_running_header_does_not_keep_a_table_apart(tmp_path):
+    doc = MiniPdf()
+    for n, (ys, labels) in enumerate([([700.0, 730.0, 760.0], "规章 行政许可"),
+                                      ([90.0, 120.0, 150.0], "行政处罚 行政强制")], start=1):
+        p = doc.page()
+        p.text(150, 40, "某某局2023年政府信息公开工作年度报告")  # running header
+        p.text(100, 72 if n == 1 else 200, "正文" if n == 1 else "六、其他需要报告的事项")
+        p.grid(XS, ys)
+        for y, label in zip(ys, labels.split()):
+            p.text(80, y + 6, label)
+            p.text(160, y + 6, str(n))
+        p.text(280, 810, f"第 {n} 页")
+    out = pdf_extractor.extract(doc.save(tmp_path / "header.pdf"))
+    (table,) = blocks_of(out, Table)
+    assert table.n_rows == 4 and cell_at(table, 2, 0).text == "行政处罚"
+    assert [b.text for b in blocks_of(out, TextBlock)] == ["正文", "六、其他需要报告的事项"]
+
+
 def test_different_tables_on_consecutive_pages_stay_apart(tmp_path):
     doc = MiniPdf()
     p = doc.page()
@@ -437,6 +477,14 @@ def test_garbled_text_layer_gives_no_garbage(tmp_path):
     assert "garbled" in out.warnings[0]
 
 
+def test_mojibake_text_layer_is_garbled(tmp_path):
+    """A broken ToUnicode map that spells GBK bytes as Latin-1 letters."""
+    doc = MiniPdf()
+    doc.page().text(72, 72, "ÐÅÏ¢¹«¿ª¹¤×÷Äê¶È±¨¸æ")
+    out = pdf_extractor.extract(doc.save(tmp_path / "mojibake.pdf"))
+    assert [type(b) for b in out.blocks] == [ImageBlock] and "garbled" in out.warnings[0]
+
+
 def test_large_picture_on_a_text_page_is_flagged(tmp_path):
     doc = MiniPdf()
     p = doc.page()
@@ -446,6 +494,16 @@ def test_large_picture_on_a_text_page_is_flagged(tmp_path):
     text, image = out.blocks
     assert isinstance(image, ImageBlock) and image.ref == "page:1" and image.prov.bbox == (72.0, 100.0, 520.0, 400.0)
     assert "picture" in out.warnings[0]
+
+
+def test_text_over_a_full_page_picture_is_read_as_text(tmp_path):
+    """A scan with its producer's OCR text layer, or text on a background picture."""
+    doc = MiniPdf()
+    p = doc.page()
+    p.image(0, 0, W, H)
+    p.text(72, 72, "二、主动公开政府信息情况")
+    out = pdf_extractor.extract(doc.save(tmp_path / "searchable.pdf"))
+    assert [b.text for b in out.blocks] == ["二、主动公开政府信息情况"] and out.warnings == []
 
 
 # --- real documents (the sample inbox ships with the repository) -----------------------------
@@ -503,6 +561,7 @@ def test_synthetic_reports_rows_cut_by_page_breaks(doc_id, data_rows):
 # --- the team's corpus, when it is there ---------------------------------------------------
 
 
+@pytest.mark.shared
 def test_shared_corpus_pdfs(shared):
     import json
 

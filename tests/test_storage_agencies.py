@@ -5,7 +5,7 @@ import pytest
 
 from storage.agencies import agency_key, normalize_credit_code, region_key, region_parts, strip_region
 from storage.load import load_record
-from storage_fixtures import db_url, engine, make_record, pg_database, rows, scalar, sha  # noqa: F401
+from storage_fixtures import db_url, engine, make_record, pg_database, rows, scalar  # noqa: F401
 
 HONGZE = "江苏省淮安市洪泽区"
 

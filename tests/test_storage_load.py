@@ -174,7 +174,9 @@ def test_document_info_from_the_pipeline(engine, tmp_path):
                                   last_modified="Mon, 16 Jan 2023 08:00:00 GMT",
                                   fetched_at=datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc))
     doc_id = register_document(engine, info)
-    assert register_document(engine, info) == doc_id  # idempotent
+    stamp = scalar(engine, "SELECT updated_at FROM documents")
+    assert register_document(engine, info) == doc_id  # idempotent: not even a timestamp moves
+    assert scalar(engine, "SELECT updated_at FROM documents") == stamp
     doc = rows(engine, "SELECT * FROM documents")[0]
     assert (doc["status"], doc["size"], doc["filename"], doc["etag"], doc["attempts"]) == \
         ("fetched", len(b"%PDF-1.7 fake"), "report.pdf", '"abc"', 0)
@@ -210,6 +212,8 @@ def test_failures_are_recorded(engine):
         [{"status": "loaded", "error_class": None, "attempts": 2}]
     mark_document(engine, sha("not a report"), "skipped", "a news item, not an annual report")
     assert scalar(engine, "SELECT status FROM documents WHERE sha256 = :s", s=sha("not a report")) == "skipped"
+    with pytest.raises(ValueError, match="unknown document status"):
+        mark_document(engine, sha("x"), "done")
 
 
 def test_concurrent_loads_of_different_documents(engine):

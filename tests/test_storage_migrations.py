@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from normalize.template import all_cell_defs
 from storage.db import data_dir, database_url, get_engine
@@ -87,9 +89,6 @@ def test_connection_settings(engine):
         else:
             assert engine.dialect.driver == "psycopg"
     # foreign keys are enforced on both: a cell of a report that does not exist is refused
-    import pytest
-    from sqlalchemy.exc import IntegrityError
-
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO report_cells (report_id, code, value) VALUES (999, 'x', 1)"))

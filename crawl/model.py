@@ -1,0 +1,144 @@
+"""The crawler's plain data: what a page links to, what was fetched, what was found.
+
+`Link` is what the pure CMS parsers return. `Fetched` is one fetched file, shaped for the
+storage layer (`storage.DocumentInfo(sha256=…, size=…, media_type=…, path=…, source_url=url,
+referrer_url=page_url, fetched_at=…, etag=…, last_modified=…)`). `FoundReport` is one annual
+report the crawl found: one file (inline page or attachment) or, for a report posted as a
+series of pictures, the page and its images.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+Role = Literal["list", "next", "api", "detail", "attachment", "image"]
+"""What a link leads to: `list` a sub-column (another list page), `next` the next page of
+the same list, `api` a list-data endpoint (Hanweb dataproxy, gkmlpt JSON), `detail` an
+article page, `attachment` a document file, `image` a picture in an article."""
+ROLES: tuple[str, ...] = get_args(Role)
+
+Kind = Literal["inline_html", "attachment", "image"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+FileKind = Literal["inline_html", "attachment", "image", "page"]
+Status = Literal["new", "unchanged", "failed", "planned"]
+"""`new`: bytes not seen at this URL before (stored); `unchanged`: 304 or the same sha256;
+`failed`: see `error`; `planned`: a dry run, nothing fetched."""
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    role: Role
+    title: str = ""
+    date: str | None = None          # the listing's date, ISO `YYYY-MM-DD` when it shows one
+    agency: str | None = None        # the listing's publisher, when it names one (gkmlpt)
+    method: str = "GET"
+    data: tuple[tuple[str, str], ...] | None = None   # form fields of a POST (Hanweb dataproxy)
+    parser: str | None = None        # which parser reads the answer, e.g. "hanweb.dataproxy"
+
+    @property
+    def key(self) -> str:
+        """The fetch-state key: the URL, plus the form of a POST (two dataproxy pages share a URL
+        path but not a body)."""
+        if self.method == "GET" or not self.data:
+            return self.url
+        from urllib.parse import urlencode
+        return f"{self.method} {self.url} {urlencode(sorted(self.data))}"
+
+
+@dataclass
+class Fetched:
+    """One fetched file; `path` is where the raw store keeps its bytes."""
+
+    url: str
+    page_url: str | None = None
+    sha256: str | None = None
+    path: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+    title: str | None = None
+    year: int | None = None
+    agency: str | None = None
+    kind: FileKind = "attachment"
+    status: Status = "new"
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["fetched_at"] = self.fetched_at.isoformat() if self.fetched_at else None
+        return d
+
+
+@dataclass
+class FoundReport:
+    """One report found on a source. `url` is the report file or the inline page (for an image
+    report, the page that shows the pictures); `page` is where the listing linked it from."""
+
+    source: str
+    url: str
+    page: str | None
+    title: str
+    year: int | None
+    agency: str | None
+    kind: Kind
+    published: str | None = None
+    images: list[str] = field(default_factory=list)
+    files: list[Fetched] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str | None:
+        """The sha256 of `url`'s bytes, once fetched."""
+        return self.files[0].sha256 if self.files else None
+
+    @property
+    def status(self) -> Status:
+        if not self.files:
+            return "planned"
+        states = {f.status for f in self.files}
+        for s in ("failed", "new", "planned"):
+            if s in states:
+                return s  # type: ignore[return-value]
+        return "unchanged"
+
+    @property
+    def error(self) -> str | None:
+        return next((f"{f.url}: {f.error}" for f in self.files if f.error), None)
+
+    def to_json(self) -> dict:
+        """One `--json` line: url, page, title, year, agency, kind, sha256 (+ the rest)."""
+        out = {"url": self.url, "page": self.page, "title": self.title, "year": self.year,
+               "agency": self.agency, "kind": self.kind, "sha256": self.sha256,
+               "source": self.source, "published": self.published, "status": self.status}
+        if self.kind == "image" or self.images:
+            by_url = {f.url: f.sha256 for f in self.files}
+            out["images"] = [{"url": u, "sha256": by_url.get(u)} for u in self.images]
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class CrawlSummary:
+    pages: int = 0               # list and detail pages visited
+    reports: int = 0             # reports found
+    new: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    planned: int = 0             # dry run
+    downloads: int = 0           # bodies actually received (200s), pages and files
+    not_modified: int = 0        # 304 answers
+    bytes: int = 0
+    robots_blocked: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)   # (url, message), pages and files
+
+    def count(self, report: FoundReport) -> None:
+        self.reports += 1
+        setattr(self, report.status, getattr(self, report.status) + 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

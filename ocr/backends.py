@@ -1,0 +1,344 @@
+"""OCR engines behind one small interface, loaded once per process, never downloading.
+
+    backend = get_backend()                  the engine chosen by GONGKAI_OCR_BACKEND
+    backend.ocr(image)      → [(quad, text, score)]   detection + recognition, whole picture
+    backend.detect(image)   → [quad]                  text-line boxes only
+    backend.recognize(crops) → [(text, score, min_char_score)]  one text line per crop
+
+`image` is a numpy BGR array; a quad is four (x, y) corners, clockwise from top-left.
+
+Settings (environment):
+    GONGKAI_OCR_BACKEND       "rapidocr" (default) or "paddle"
+    GONGKAI_OCR_THREADS       onnxruntime intra-op threads (default 2; use 1 per process when
+                              running parallel workers — 2 threads under contention were
+                              slower than 1, shared/research/ocr.md §3)
+    GONGKAI_OCR_DEVICE        "auto" (default: CUDA when onnxruntime offers it) or "cpu"
+    GONGKAI_PADDLE_MODEL_DIR  for the paddle backend: a folder holding `det/` and `rec/`
+                              PaddleOCR model folders (inference.yml + inference.onnx or
+                              Paddle weights); default: folders built from rapidocr's files
+
+Why rapidocr 3.10.0 by default: its wheel ships PaddleOCR's PP-OCRv6 small detection and
+recognition models as ONNX, which read every number of the test tables offline; nothing
+else on PyPI ships usable weights (research note §1). Any other model would be fetched from
+the network by rapidocr/paddleocr, so this module names the model files itself, checks they
+exist before building an engine, and turns a missing one into `OcrUnavailable` — a clear
+start-up error instead of a download attempt.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from gongkai.errors import GongkaiError
+
+Quad = list[tuple[float, float]]
+
+REC_HEIGHT = 48
+"""PP-OCR recognisers take text-line images 48 pixels high."""
+REC_MIN_WIDTH = 48
+"""Narrow crops (a lone digit) are padded to this width: PaddleOCR pads every line to 320,
+which costs as much as a 6-character label for a single "0"; 48 reads the same digits."""
+REC_MAX_WIDTH = 2400
+REC_BATCH_PIXELS = 48 * 2400
+"""Crops are batched by total padded width so one long line does not inflate a whole batch."""
+DET_LIMIT_SIDE = 960
+"""Detection runs on a copy whose longer side is at most this (`Det.limit_type=max`): cuts
+detection time 4× on a table picture with no loss (research note §2–3)."""
+
+RAPIDOCR_VERSION = "3.10.0"
+RAPID_DET = "PP-OCRv6_det_small.onnx"
+RAPID_REC = "PP-OCRv6_rec_small.onnx"
+
+
+class OcrUnavailable(GongkaiError):
+    """No OCR engine can start: a package or a bundled model file is missing."""
+
+
+class OcrBackend(Protocol):
+    name: str
+    device: str
+
+    def detect(self, image: np.ndarray) -> list[Quad]: ...
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]: ...
+
+    def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]: ...
+
+
+def threads() -> int:
+    raw = os.environ.get("GONGKAI_OCR_THREADS", "2").strip()
+    try:
+        n = int(raw)
+    except ValueError as exc:
+        raise OcrUnavailable(f"GONGKAI_OCR_THREADS must be a whole number ≥ 1, got {raw!r}") from exc
+    if n < 1:
+        raise OcrUnavailable(f"GONGKAI_OCR_THREADS must be a whole number ≥ 1, got {raw!r}")
+    return n
+
+
+def use_cuda() -> bool:
+    """CUDA when onnxruntime offers it (onnxruntime-gpu on a GPU machine), unless told not to."""
+    if os.environ.get("GONGKAI_OCR_DEVICE", "auto").strip().lower() == "cpu":
+        return False
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return False
+    return "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+# --- shared recognition helpers ----------------------------------------------------------
+
+
+def _to_bgr(img: np.ndarray) -> np.ndarray:
+    import cv2
+
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    return img
+
+
+def rec_width(crop: np.ndarray) -> int:
+    h, w = crop.shape[:2]
+    return int(min(REC_MAX_WIDTH, max(REC_MIN_WIDTH, math.ceil(REC_HEIGHT * w / max(1, h)))))
+
+
+def rec_batches(crops: list[np.ndarray]) -> list[list[int]]:
+    """Crop indices grouped into batches of similar width (sorted), each batch's padded
+    size (count × widest) kept under REC_BATCH_PIXELS."""
+    order = sorted(range(len(crops)), key=lambda i: rec_width(crops[i]))
+    batches: list[list[int]] = []
+    for i in order:
+        w = rec_width(crops[i])
+        if batches and (len(batches[-1]) + 1) * w * REC_HEIGHT <= REC_BATCH_PIXELS:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def rec_tensor(crops: list[np.ndarray]) -> np.ndarray:
+    """Crops → one float32 batch (N, 3, 48, W): resized to 48 high, scaled to [-1, 1],
+    padded on the right with white (the crops' own background)."""
+    import cv2
+
+    width = max(rec_width(c) for c in crops)
+    out = np.ones((len(crops), 3, REC_HEIGHT, width), np.float32)
+    for k, crop in enumerate(crops):
+        crop = _to_bgr(crop)
+        w = rec_width(crop)
+        img = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR if crop.shape[0] < REC_HEIGHT
+                         else cv2.INTER_AREA)
+        x = img.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
+        out[k, :, :, :w] = x
+    return out
+
+
+def ctc_decode(probs: np.ndarray, charset: list[str]) -> list[tuple[str, float, float]]:
+    """Greedy CTC: (text, mean char probability, lowest char probability) per batch row.
+    Index 0 is the blank."""
+    idx = probs.argmax(axis=2)
+    best = probs.max(axis=2)
+    out = []
+    for row_idx, row_p in zip(idx, best):
+        keep = np.ones(len(row_idx), bool)
+        keep[1:] = row_idx[1:] != row_idx[:-1]
+        keep &= row_idx != 0
+        chars = [charset[i] for i in row_idx[keep]]
+        ps = row_p[keep]
+        text = "".join(chars)
+        if len(ps):
+            out.append((text, float(ps.mean()), float(ps.min())))
+        else:
+            out.append(("", 0.0, 0.0))
+    return out
+
+
+# --- rapidocr ------------------------------------------------------------------------------
+
+
+@dataclass
+class RapidBackend:
+    """rapidocr 3.10.0 on onnxruntime with its bundled PP-OCRv6 small det/rec models."""
+
+    engine: object
+    rec_session: object
+    charset: list[str]
+    name: str = "rapidocr"
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls) -> "RapidBackend":
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as exc:
+            raise OcrUnavailable(f"OCR needs rapidocr=={RAPIDOCR_VERSION} and onnxruntime "
+                                 f"(pip install 'rapidocr=={RAPIDOCR_VERSION}' onnxruntime): {exc}") from exc
+        models = Path(rapidocr.__file__).parent / "models"
+        det, rec = models / RAPID_DET, models / RAPID_REC
+        missing = [p.name for p in (det, rec) if not p.is_file()]
+        if missing:
+            have = getattr(rapidocr, "__version__", "?")
+            raise OcrUnavailable(f"offline OCR model not bundled: {', '.join(missing)} is not in {models} "
+                                 f"(rapidocr {have}; gongkai needs rapidocr=={RAPIDOCR_VERSION}, whose wheel ships "
+                                 "it). Nothing is downloaded at run time.")
+        cuda = use_cuda()
+        n = threads()
+        params = {
+            "Global.use_cls": False,
+            "Global.log_level": "error",
+            "Det.model_path": str(det),
+            "Det.limit_type": "max",
+            "Det.limit_side_len": DET_LIMIT_SIDE,
+            "Rec.model_path": str(rec),
+            "EngineConfig.onnxruntime.intra_op_num_threads": n,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.use_cuda": cuda,
+        }
+        try:
+            engine = RapidOCR(params=params)
+            # rapidocr builds its sessions lazily; build them now so that a broken install
+            # fails here, at start-up, and the timing of the first picture is honest.
+            engine._load_det_model()  # noqa: SLF001 (pinned rapidocr==3.10.0)
+            rec_model = engine._load_rec_model()  # noqa: SLF001
+        except Exception as exc:
+            raise OcrUnavailable(f"rapidocr could not start offline: {type(exc).__name__}: {exc}") from exc
+        session = rec_model.session.session
+        charset = list(rec_model.postprocess_op.character)
+        device = "cuda" if "CUDAExecutionProvider" in session.get_providers()[:1] else "cpu"
+        return cls(engine=engine, rec_session=session, charset=charset, device=device)
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        res = self.engine(image, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(res, "boxes", None)
+        if boxes is None:
+            return []
+        return [[(float(x), float(y)) for x, y in q] for q in boxes]
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+        out: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
+        name = self.rec_session.get_inputs()[0].name
+        for batch in rec_batches(crops):
+            x = rec_tensor([crops[i] for i in batch])
+            probs = self.rec_session.run(None, {name: x})[0]
+            for i, r in zip(batch, ctc_decode(probs, self.charset)):
+                out[i] = r
+        return out
+
+    def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]:
+        res = self.engine(image, use_det=True, use_cls=False, use_rec=True)
+        if getattr(res, "boxes", None) is None or getattr(res, "txts", None) is None:
+            return []
+        return [([(float(x), float(y)) for x, y in q], t, float(s)) for q, t, s in zip(res.boxes, res.txts, res.scores)]
+
+
+# --- PaddleOCR -----------------------------------------------------------------------------
+
+
+PADDLE_DET_NAME = "PP-OCRv6_small_det"
+PADDLE_REC_NAME = "PP-OCRv6_small_rec"
+
+
+@dataclass
+class PaddleBackend:
+    """PaddleOCR 3.x on its onnxruntime engine (paddlepaddle not needed), pointed at local
+    model folders only: with both folders given it consults no model hoster."""
+
+    det: object
+    rec: object
+    name: str = "paddle"
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls) -> "PaddleBackend":
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        try:
+            from paddleocr import TextDetection, TextRecognition
+        except ImportError as exc:
+            raise OcrUnavailable("GONGKAI_OCR_BACKEND=paddle needs the optional extra: "
+                                 f"pip install 'gongkai[paddle]' (paddleocr): {exc}") from exc
+        from ocr import paddle_models
+
+        root = os.environ.get("GONGKAI_PADDLE_MODEL_DIR")
+        det_dir, rec_dir = paddle_models.model_dirs(Path(root) if root else None)
+        engine = "onnxruntime" if (det_dir / "inference.onnx").is_file() else "paddle_static"
+        device = "gpu:0" if use_cuda() else "cpu"
+        common = {"engine": engine, "device": device}
+        if engine == "onnxruntime":
+            common["engine_config"] = {"cpu_num_threads": threads()} if device == "cpu" else {}
+        try:
+            det = TextDetection(model_name=paddle_models.model_name(det_dir, PADDLE_DET_NAME), model_dir=str(det_dir),
+                                limit_side_len=DET_LIMIT_SIDE, limit_type="max", **common)
+            rec = TextRecognition(model_name=paddle_models.model_name(rec_dir, PADDLE_REC_NAME),
+                                  model_dir=str(rec_dir), **common)
+        except TypeError:  # an older paddleocr without engine_config
+            common.pop("engine_config", None)
+            det = TextDetection(model_name=paddle_models.model_name(det_dir, PADDLE_DET_NAME), model_dir=str(det_dir),
+                                limit_side_len=DET_LIMIT_SIDE, limit_type="max", **common)
+            rec = TextRecognition(model_name=paddle_models.model_name(rec_dir, PADDLE_REC_NAME),
+                                  model_dir=str(rec_dir), **common)
+        except Exception as exc:
+            raise OcrUnavailable(f"PaddleOCR could not start offline from {det_dir.parent}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        return cls(det=det, rec=rec, device="cuda" if device.startswith("gpu") else "cpu")
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        out = []
+        for res in self.det.predict(image):
+            for q in res["dt_polys"]:
+                out.append([(float(x), float(y)) for x, y in q])
+        return out
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+        if not crops:
+            return []
+        out = []
+        for res in self.rec.predict([_to_bgr(c) for c in crops], batch_size=8):
+            s = float(res["rec_score"])
+            out.append((str(res["rec_text"]), s, s))
+        return out
+
+    def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]:
+        from ocr.read import crop_quad
+
+        quads = self.detect(image)
+        texts = self.recognize([crop_quad(image, q) for q in quads])
+        return [(q, t, s) for q, (t, s, _) in zip(quads, texts) if t.strip()]
+
+
+# --- the process-wide engine ---------------------------------------------------------------
+
+BACKENDS = {"rapidocr": RapidBackend, "paddle": PaddleBackend}
+_lock = threading.Lock()
+_backend: OcrBackend | None = None
+
+
+def get_backend() -> OcrBackend:
+    """The engine named by GONGKAI_OCR_BACKEND, built on first use and kept (loading the
+    models costs about a second; every picture of the process shares them)."""
+    global _backend
+    if _backend is None:
+        with _lock:
+            if _backend is None:
+                name = os.environ.get("GONGKAI_OCR_BACKEND", "rapidocr").strip().lower() or "rapidocr"
+                if name not in BACKENDS:
+                    raise OcrUnavailable(f"GONGKAI_OCR_BACKEND={name!r} is not known; use one of "
+                                         f"{', '.join(sorted(BACKENDS))}")
+                _backend = BACKENDS[name].load()
+    return _backend
+
+
+def reset_backend() -> None:
+    """Forget the loaded engine (tests that switch settings)."""
+    global _backend
+    with _lock:
+        _backend = None
