@@ -84,7 +84,8 @@ def timeout_seconds(timeout: float | None = None) -> float:
 
 def run_soffice(inputs: Sequence[Path], target: str, outdir: Path, workdir: Path,
                 timeout: float | None = None) -> str:
-    """Convert `inputs` to `target` ("docx", "xlsx") in `outdir` with one soffice process.
+    """Convert `inputs` to `target` ("docx", "xlsx", or a raw `--convert-to` argument such as
+    "doc:MS Word 97") in `outdir` with one soffice process.
 
     Returns soffice's own output (stdout + stderr) for diagnostics. Raises `BadDocument` when
     soffice is missing, runs past the timeout (the whole process group is killed first), or
@@ -96,10 +97,11 @@ def run_soffice(inputs: Sequence[Path], target: str, outdir: Path, workdir: Path
         raise BadDocument("this format needs LibreOffice (soffice) to convert it, and none is installed "
                           "(apt-get install libreoffice-writer-nogui libreoffice-calc-nogui, or set GONGKAI_SOFFICE)")
     limit = timeout_seconds(timeout)
+    Path(workdir).mkdir(parents=True, exist_ok=True)
     profile = Path(workdir) / "profile"
     cmd = [exe, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--invisible",
            "--nologo", "--nodefault", "--norestore", "--nolockcheck", "--nofirststartwizard",
-           "--convert-to", TARGETS[target], "--outdir", str(outdir), *map(str, inputs)]
+           "--convert-to", TARGETS.get(target, target), "--outdir", str(outdir), *map(str, inputs)]
     env = dict(os.environ, HOME=str(workdir))  # nothing of LibreOffice's lands in the real home
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

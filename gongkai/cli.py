@@ -25,6 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 err = Console(stderr=True)
 
 EXIT_BAD_INPUT = 1
+SAMPLE_INBOX = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
 
 def _fail(path: Path, exc: Exception) -> None:
@@ -198,7 +199,8 @@ def _safe_url(engine) -> str:
 
 @app.command()
 def load(
-    paths: list[Path] = typer.Argument(..., help="Files and folders to ingest."),
+    paths: list[Path] = typer.Argument(None, help="Files and folders to ingest (default: the bundled sample "
+                                       "inbox, examples/inbox)."),
     database_url: str = DB_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON outcome per document."),
 ) -> None:
@@ -215,6 +217,11 @@ def load(
     from gongkai.pipeline import expand_paths
     from storage import upgrade
 
+    if not paths:
+        if not SAMPLE_INBOX.is_dir():
+            err.print("gongkai: give files or folders to load (the sample inbox exists only in a source checkout)")
+            raise typer.Exit(2)
+        paths = [SAMPLE_INBOX]
     engine = _engine(database_url)
     upgrade(engine)
     files = expand_paths(paths)
@@ -246,6 +253,10 @@ def _print_load_summary(outcomes, engine) -> None:
                   o.error or ", ".join(o.findings))
     err.print(t)
     err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to load")
+    err.print(f"warehouse: {_safe_url(engine)}")
+    if engine.url.get_backend_name() == "sqlite":
+        err.print(f'try: sqlite3 {engine.url.database} "SELECT agency, year, applications_received, '
+                  'handled_total, failed_checks FROM bi_reports ORDER BY agency, year"')
 
 
 db_app = typer.Typer(help="Warehouse schema migrations.", no_args_is_help=True)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv fonts-noto-cjk)
+APT_PACKAGES=(python3-venv sqlite3 fonts-noto-cjk)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
