@@ -92,6 +92,7 @@ def sort_links(source: Source, page_url: str, links: list[Link], depth: int, max
 
 
 _ATTACHMENT_BLOCK = re.compile(r"附件|下载|附 件")
+_EXT_SUFFIX = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf|zip)$", re.I)
 
 
 def attachments_of(url: str, html: str) -> list[Link]:
@@ -112,13 +113,46 @@ def attachments_of(url: str, html: str) -> list[Link]:
             continue
         block = " ".join(generic.text_of(n) for n in (a, a.getparent()) if n is not None)[:200]
         if id(a) in inside or _ATTACHMENT_BLOCK.search(block):
-            out.append(Link(target, "attachment", generic.title_of_anchor(a) or _filename(target)))
+            title = generic.title_of_anchor(a) or _filename(target)
+            out.append(Link(target, "attachment", _EXT_SUFFIX.sub("", title)))
     return generic.dedupe(out)
 
 
 def _filename(url: str) -> str:
     from urllib.parse import unquote
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+PREV_NEXT = re.compile(r"^\s*(上一篇|下一篇|上一条|下一条|上篇|下篇|前一篇|后一篇)")
+LIST_MIN_REPORTS = 3
+
+
+def page_shape(url: str, html: str, family: str = "auto") -> str:
+    """"article" or "list", for a page reached through a report-titled link: a column may be
+    named like a report ("2023年政府信息公开工作年度报告" holding every agency's report),
+    and some articles live at list-like URLs (乌海 `/{id}/index.html`).
+
+    An article container with report content (text, a table, or attachments) makes it an
+    article; otherwise links to ≥ 3 other reports make it a list. 上一篇/下一篇 links, which
+    article pages carry, do not count."""
+    doc = generic.parse(html)
+    if doc is None:
+        return "article"
+    strong = generic.content_of(doc, generic.STRONG_SELECTORS)
+    if strong is not None and (generic.cjk_chars(strong) >= generic.MIN_INLINE_CHARS
+                               or any(len(t.findall(".//tr")) >= 3 for t in strong.iter("table"))
+                               or attachments_of(url, html)):
+        return "article"
+    prev_next = set()
+    for a in doc.iter("a"):
+        context = generic.text_of(a.getparent()) if a.getparent() is not None else ""
+        if PREV_NEXT.match(generic.text_of(a)) or PREV_NEXT.match(context):
+            prev_next.add(generic.urldefrag(generic.urljoin(url, a.get("href") or ""))[0])
+    from crawl.cms import links_of   # the family's parser: Hanweb records sit inside a <script>
+    reports = {lk.url for lk in links_of(family, url, html)
+               if lk.role in ("detail", "attachment") and lk.url != url and lk.url not in prev_next
+               and C.classify(lk.title).verdict == "report"}
+    return "list" if len(reports) >= LIST_MIN_REPORTS else "article"
 
 
 def plan_article(source: Source, cand: Candidate, url: str, html: str) -> list[Plan]:

@@ -201,7 +201,7 @@ class Fetcher:
         s = self.settings
         current, hops = url, 0
         while True:
-            self._check(current, allow_host, allow_private, robots)
+            self._check(current, allow_host, allow_private, robots, per_host, delay_s)
             slot = self.slots.slot(current, per_host, delay_s)
             with slot:
                 started = time.monotonic()
@@ -248,7 +248,7 @@ class Fetcher:
             return Response(url, current, resp.status_code, body, mtype, resp.headers.get("content-type"),
                             resp.headers.get("etag"), resp.headers.get("last-modified"), _now())
 
-    def _check(self, url: str, allow_host, allow_private: bool, robots: bool) -> None:
+    def _check(self, url: str, allow_host, allow_private: bool, robots: bool, per_host=None, delay_s=None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(url, "not an http(s) URL")
@@ -256,13 +256,14 @@ class Fetcher:
             raise Refused(url, f"host {host_of(url)} is outside this source")
         check_address(url, allow_private)
         if robots:
-            if not self.robots.allowed(url):
+            opts = dict(allow_private=allow_private, per_host=per_host, delay_s=delay_s)
+            if not self.robots.allowed(url, **opts):
                 self._count(robots_blocked=1)
                 raise Refused(url, "disallowed by robots.txt")
             host = host_of(url)
             if host not in self._delay_checked:
                 self._delay_checked.add(host)
-                d = self.robots.crawl_delay(url)
+                d = self.robots.crawl_delay(url, **opts)
                 if d:
                     self.slots.slow_down(url, d)
 
@@ -308,9 +309,9 @@ class Fetcher:
 
     # ---- robots.txt --------------------------------------------------------------------------
 
-    def _fetch_robots(self, robots_url: str) -> tuple[int, bytes]:
+    def _fetch_robots(self, robots_url: str, **options) -> tuple[int, bytes]:
         try:
-            r = self.fetch(robots_url, robots=False, max_bytes=ROBOTS_MAX_BYTES)
+            r = self.fetch(robots_url, robots=False, max_bytes=ROBOTS_MAX_BYTES, **options)
             return r.status, r.body or b""
         except HTTPStatusError as exc:
             return exc.status, b""

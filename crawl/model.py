@@ -73,6 +73,18 @@ class Fetched:
         d["fetched_at"] = self.fetched_at.isoformat() if self.fetched_at else None
         return d
 
+    def document_fields(self) -> dict:
+        """Keyword arguments for `storage.DocumentInfo` (None for a failed fetch, which has no
+        bytes: record it with `storage.record_failure` only if a sha256 is known)."""
+        if not self.sha256:
+            return {}
+        from pathlib import PurePosixPath
+        from urllib.parse import unquote, urlsplit
+        name = PurePosixPath(unquote(urlsplit(self.url).path)).name or None
+        return {"sha256": self.sha256, "size": self.size, "media_type": self.media_type, "filename": name,
+                "path": self.path, "source_url": self.url, "referrer_url": self.page_url,
+                "fetched_at": self.fetched_at, "etag": self.etag, "last_modified": self.last_modified}
+
 
 @dataclass
 class FoundReport:
@@ -107,7 +119,7 @@ class FoundReport:
 
     @property
     def error(self) -> str | None:
-        return next((f"{f.url}: {f.error}" for f in self.files if f.error), None)
+        return next((f.error if f.url == self.url else f"{f.url}: {f.error}" for f in self.files if f.error), None)
 
     def to_json(self) -> dict:
         """One `--json` line: url, page, title, year, agency, kind, sha256 (+ the rest)."""

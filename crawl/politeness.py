@@ -29,7 +29,7 @@ class Refused(GongkaiError):
     """The crawler will not fetch this URL (robots.txt, a private address, another host)."""
 
     def __init__(self, url: str, reason: str):
-        super().__init__(f"{reason}: {url}")
+        super().__init__(reason)
         self.url, self.reason = url, reason
 
 
@@ -88,8 +88,9 @@ class HostSlots:
 
 # ---- robots.txt ------------------------------------------------------------------------------
 
-RobotsFetch = Callable[[str], tuple[int, bytes]]
-"""(robots URL) → (status, body); status 0 for a network failure."""
+RobotsFetch = Callable[..., tuple[int, bytes]]
+"""(robots URL, **the asking request's options) → (status, body); status 0 for a network
+failure or a refused address."""
 
 
 class RobotsCache:
@@ -98,9 +99,10 @@ class RobotsCache:
         self._parsers: dict[str, robotparser.RobotFileParser] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._delays: dict[str, float | None] = {}
         self.fetched: list[str] = []
 
-    def _parser(self, url: str) -> robotparser.RobotFileParser:
+    def _parser(self, url: str, **options) -> robotparser.RobotFileParser:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
@@ -108,29 +110,64 @@ class RobotsCache:
         with lock:  # one fetch per origin even when several threads ask at once
             p = self._parsers.get(origin)
             if p is None:
-                p = self._parsers[origin] = self._load(origin + "/robots.txt")
+                p = self._parsers[origin] = self._load(origin + "/robots.txt", **options)
             return p
 
-    def _load(self, robots_url: str) -> robotparser.RobotFileParser:
+    def _load(self, robots_url: str, **options) -> robotparser.RobotFileParser:
         p = robotparser.RobotFileParser(robots_url)
         self.fetched.append(robots_url)
-        status, body = self._fetch(robots_url)
+        status, body = self._fetch(robots_url, **options)
         if status in (401, 403) or status == 0 or status >= 500:
             p.disallow_all = True
         elif 400 <= status < 500 or status < 200 or status >= 300:
             p.allow_all = True
         else:
             from crawl.sniff import decode
-            p.parse(decode(body).splitlines())
+            lines = decode(body).splitlines()
+            p.parse(lines)
+            self._delays[robots_url] = _crawl_delay(lines, self.user_agent)
         p.modified()
         return p
 
-    def allowed(self, url: str) -> bool:
-        return self._parser(url).can_fetch(self.user_agent, url)
+    def allowed(self, url: str, **options) -> bool:
+        """`options` (allow_private, per_host, delay_s) apply to the robots.txt fetch."""
+        return self._parser(url, **options).can_fetch(self.user_agent, url)
 
-    def crawl_delay(self, url: str) -> float | None:
-        d = self._parser(url).crawl_delay(self.user_agent)
-        return float(d) if d is not None else None
+    def crawl_delay(self, url: str, **options) -> float | None:
+        p = self._parser(url, **options)
+        return self._delays.get(p.url)
+
+
+def _crawl_delay(lines: list[str], user_agent: str) -> float | None:
+    """`Crawl-delay` of the group for our agent, else of `*`. (The stdlib parser only reads
+    whole seconds; "Crawl-delay: 0.5" is common.)"""
+    token = user_agent.split("/")[0].lower()
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (x.strip() for x in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if key == "crawl-delay":
+                try:
+                    d = float(value)
+                except ValueError:
+                    continue
+                for a in agents:
+                    delays.setdefault(a, d)
+    for a, d in delays.items():
+        if a != "*" and a in token:
+            return d
+    return delays.get("*")
 
 
 # ---- addresses ------------------------------------------------------------------------------

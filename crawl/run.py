@@ -123,7 +123,21 @@ class CrawlRun:
             for fut in inflight:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+            self._save_finished(inflight)
             self._close()
+
+    def _save_finished(self, inflight: dict[Future, Task]) -> None:
+        """After an interruption: keep what the threads had already downloaded (raw store and
+        fetch state), so the restarted crawl revalidates it instead of downloading it again."""
+        for fut, task in inflight.items():
+            if not fut.done() or fut.cancelled() or fut.exception() is not None:
+                continue
+            result = fut.result()
+            if result.error is None and result.response is not None and not result.response.not_modified:
+                try:
+                    self._keep(task, result)
+                except Exception:  # noqa: BLE001 - never mask the error that stopped the crawl
+                    pass
 
     def run(self) -> CrawlSummary:
         """Crawl to the end, discarding the reports; returns the summary."""
@@ -225,10 +239,16 @@ class CrawlRun:
                 self._note_error(task.link.url, f"list page is not HTML ({mtype})")
             return
         text = sniff.decode(result.body or b"", result.response.content_type)
-        if task.purpose == "list":
-            yield from self._expand(task, text, frontier)
-        else:
-            yield from self._article(task, text, fetched, frontier)
+        base = result.response.final_url or task.link.url   # relative links resolve after redirects
+        try:
+            if task.purpose == "list":
+                found = list(self._expand(task, text, frontier, base))
+            else:
+                found = list(self._article(task, text, fetched, frontier, base))
+        except Exception as exc:  # noqa: BLE001 - a page our parsers choke on costs only that page
+            self._note_error(task.link.url, f"internal error reading the page ({type(exc).__name__}: {exc})")
+            return
+        yield from found
 
     def _keep(self, task: Task, result: _Result) -> Fetched:
         """Store the bytes and record the fetch; the `Fetched` for it."""
@@ -272,12 +292,12 @@ class CrawlRun:
             yield from self._emit(FoundReport(task.source.name, url, task.page_url, cand.title, cand.year,
                                               cand.agency, "inline_html", cand.link.date, files=[failed]))
 
-    def _expand(self, task: Task, text: str, frontier: deque[Task]) -> Iterator[FoundReport]:
+    def _expand(self, task: Task, text: str, frontier: deque[Task], base: str) -> Iterator[FoundReport]:
         src, link = task.source, task.link
         if link.parser:
             found = api_links_of(link, text)
         else:
-            found = links_of(src.cms if src.cms != "auto" else detect(link.url, text), link.url, text)
+            found = links_of(src.cms if src.cms != "auto" else detect(base, text), base, text)
         pages, candidates = discover.sort_links(src, link.url, found, task.depth, task.settings.max_depth)
         for page, depth in pages:
             frontier.append(Task(src, task.settings, page, "list", depth, link.url))
@@ -321,9 +341,17 @@ class CrawlRun:
             frontier.append(Task(task.source, task.settings, lk, "file", task.depth, rep.page, fc, pending,
                                  "image" if lk.role == "image" else "attachment"))
 
-    def _article(self, task: Task, text: str, page: Fetched, frontier: deque[Task]) -> Iterator[FoundReport]:
+    def _article(self, task: Task, text: str, page: Fetched, frontier: deque[Task], base: str
+                 ) -> Iterator[FoundReport]:
         cand = task.candidate
-        for plan in discover.plan_article(task.source, cand, task.link.url, text):
+        if task.depth + 1 <= task.settings.max_depth and discover.page_shape(base, text, task.source.cms) == "list":
+            # A column named like a report: read it as the list it is.
+            as_list = Task(task.source, task.settings, task.link, "list", task.depth + 1, task.page_url)
+            yield from self._expand(as_list, text, frontier, base)
+            return
+        for plan in discover.plan_article(task.source, cand, base, text):
+            if plan.url == base:
+                plan.url = task.link.url   # the report is known by the URL its listing gives
             if plan.url in self._reported:
                 continue
             if not self._budget(task):

@@ -8,12 +8,23 @@ habit). A source's own limits (`sources.Limits`) narrow these per site; see
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 from gongkai import __version__
 
-CONTACT_URL = "https://github.com/gongkai-project/gongkai"
-USER_AGENT = f"gongkai/{__version__} (+{CONTACT_URL}; annual-report crawler)"
+CONTACT_ENV = "GONGKAI_CRAWL_CONTACT"
+CONTACT_URL = "https://github.com/gongkai-project/gongkai"   # where a webmaster finds who we are
+
+
+def default_user_agent() -> str:
+    """`gongkai/<version> (+<contact>; …)`; the contact can be set with $GONGKAI_CRAWL_CONTACT
+    (a URL or a mailbox of whoever runs the crawl)."""
+    contact = os.environ.get(CONTACT_ENV) or CONTACT_URL
+    return f"gongkai/{__version__} (+{contact}; annual-report crawler)"
+
+
+USER_AGENT = default_user_agent()
 
 DELAY_S = 2.0                 # between two request starts on one host (Scrapy DOWNLOAD_DELAY)
 PER_HOST = 2                  # requests in flight per host at most
@@ -35,7 +46,7 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 
 @dataclass
 class CrawlSettings:
-    user_agent: str = USER_AGENT
+    user_agent: str = field(default_factory=default_user_agent)
     delay_s: float = DELAY_S
     per_host: int = PER_HOST
     workers: int = WORKERS

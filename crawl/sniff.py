@@ -38,8 +38,22 @@ _HTML_START = re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+ht
                          re.I | re.S)
 
 
+_SCRIPT_EXTS = (".jsp", ".do", ".aspx", ".asp", ".php", ".action", "")
+_FILE_PARAMS = re.compile(r"(?:^|&)(?:filename|fileName|file|name|fn)=([^&]+)")
+
+
 def extension(url: str) -> str:
-    return PurePosixPath(unquote(urlsplit(url).path)).suffix.lower()
+    """The URL's file extension; for a download script (`downfile.jsp?filename=1003.pdf`,
+    Hanweb's attachment links) the extension of the file it names."""
+    parts = urlsplit(url)
+    ext = PurePosixPath(unquote(parts.path)).suffix.lower()
+    if ext in _SCRIPT_EXTS and parts.query:
+        m = _FILE_PARAMS.search(parts.query)
+        if m:
+            named = PurePosixPath(unquote(m.group(1))).suffix.lower()
+            if named in DOCUMENT_EXTS or named in IMAGE_EXTS:
+                return named
+    return ext
 
 
 def expected_of(url: str) -> str | None:

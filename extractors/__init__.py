@@ -19,7 +19,11 @@ from gongkai.errors import BadDocument, UnsupportedFormat
 # containers are tried before the text-based formats, and plain text comes last.
 EXTRACTORS: tuple[str, ...] = (
     "extractors.pdf",
+    "extractors.image",  # PNG, JPEG, BMP, (multi-page) TIFF: pictures for the OCR step
+    "extractors.xlsx",  # before docx: a workbook misnamed .docx is still a workbook
     "extractors.docx",
+    "extractors.ofd",
+    "extractors.office",  # OLE2 Word/WPS/Excel/ET, RTF, Word/Excel 2003 XML (via LibreOffice); before text
     "extractors.html",
     "extractors.text",
 )

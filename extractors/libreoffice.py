@@ -118,10 +118,17 @@ def run_soffice(inputs: Sequence[Path], target: str, outdir: Path, workdir: Path
             _kill_group(proc)
     text = out.decode("utf-8", "replace")
     if proc.returncode < 0 or proc.returncode >= 128:
-        sig = -proc.returncode if proc.returncode < 0 else proc.returncode - 128
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        raise BadDocument(f"LibreOffice crashed while converting ({name}){_last_line(text)}")
+        raise BadDocument(f"LibreOffice crashed while converting ({_signal_name(proc.returncode)}){_last_line(text)}")
     return text
+
+
+def _signal_name(returncode: int) -> str:
+    """-11 (killed by Python's view) or 139 (a shell wrapper's 128+N) → "SIGSEGV"."""
+    sig = -returncode if returncode < 0 else returncode - 128
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"exit status {returncode}"
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

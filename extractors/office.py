@@ -13,7 +13,8 @@ and Excel 2003 are recognised by their `mso-application` mark. A `.doc` that rea
 DOCX, HTML or text is not claimed here, and the registry hands it to the right extractor.
 Other OLE files (PowerPoint, Outlook messages, encrypted OOXML) are not ours either.
 
-`doc.format` is the original format ("doc", "wps", "rtf", "xls", "et"); the metadata
+`doc.format` is the original format ("doc", "wps", "rtf", "xls", "et", "wordml",
+"spreadsheetml"); the metadata
 records `converted_from` (that format), `converted_to`, `converted_sha256` (the hash of
 the DOCX/XLSX actually read, for lineage; LibreOffice stamps the time into its output, so
 the hash differs per run) and `converter` (the LibreOffice version).
@@ -95,7 +96,7 @@ def format_name(kind: str, path: Path) -> str:
         return "wps" if ext in (".wps", ".wpt") else "doc"
     if kind == "sheet":
         return "et" if ext in (".et", ".ett") else "xls"
-    return kind
+    return {"sheetml": "spreadsheetml"}.get(kind, kind)
 
 
 def extract(path: Path) -> ExtractedDocument:

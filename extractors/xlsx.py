@@ -38,7 +38,8 @@ MAX_RATIO = 200
 MAX_CELLS = 2_000_000
 
 _XLSX_EXTS = (".xlsx", ".xlsm", ".xltx", ".xltm")
-_MAIN_TYPE = re.compile(rb"spreadsheetml\.(?:sheet|template)\.main\+xml|ms-excel\.(?:sheet|template)\.macroEnabled\.main\+xml")
+_MAIN_TYPE = re.compile(rb"spreadsheetml\.(?:sheet|template)\.main\+xml"
+                        rb"|ms-excel\.(?:sheet|template)\.macroEnabled\.main\+xml")
 _DECIMALS = re.compile(r"\.([0#?]+)")
 _MEDIA = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif",
           "bmp": "image/bmp", "tiff": "image/tiff", "emf": "image/x-emf"}
@@ -95,8 +96,9 @@ def check_package(path: Path) -> None:
             if total > MAX_TOTAL:
                 raise BadDocument(f"XLSX unpacks to {total >> 20} MB (over {MAX_TOTAL >> 20} MB): zip bomb?")
             for i in infos:
-                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-                    raise BadDocument(f"XLSX part {i.filename} is compressed {i.file_size // max(i.compress_size, 1)}:1: zip bomb?")
+                ratio = i.file_size // max(i.compress_size, 1)
+                if i.file_size > 2**20 and ratio > MAX_RATIO:
+                    raise BadDocument(f"XLSX part {i.filename} is compressed {ratio}:1: zip bomb?")
                 if i.filename.endswith((".xml", ".rels")):
                     with zf.open(i) as fh:
                         if b"<!DOCTYPE" in fh.read(4096).replace(b"\x00", b""):

@@ -19,6 +19,8 @@ TITLE_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度
                "政府信息公开工作报告", "年度报告")
 _YEAR = r"(20[0-4]\d)"
 _TITLE = re.compile(_YEAR + r"\s*年(?:度)?\s*(?:的)?\s*$")
+_LEAD_YEAR = re.compile(r"^" + _YEAR + r"\s*年(?:度)?\s*")
+"""A year before the agency: "2021年南阳市自然资源和规划局政府信息公开工作年度报告"."""
 _PERIOD = [
     re.compile(r"统计期限?(?:为|是|自|从)?\s*(?:自|从)?\s*" + _YEAR + r"\s*年?\s*0?1\s*月?\s*0?1\s*日?"),
     re.compile(r"(?:自|从)\s*" + _YEAR + r"\s*年?\s*0?1\s*月?\s*0?1\s*日?\s*(?:起)?\s*(?:至|到|—|-)"),
@@ -67,6 +69,9 @@ def title_and_agency(doc: ExtractedDocument) -> tuple[str | None, str | None, in
         if m:
             year = int(m.group(1))
             head = head[: m.start()]
+        elif (lead := _LEAD_YEAR.match(head)) and lead.end() < len(head):
+            year = int(lead.group(1))
+            head = head[lead.end():]
         head = _AGENCY_CLEAN.sub("", head).strip()
         if not head and i > 0:
             prev = lines[i - 1].replace(" ", "")
@@ -83,7 +88,7 @@ def agency_from_metadata(doc: ExtractedDocument) -> str | None:
         for w in TITLE_WORDS:
             if w in compact:
                 head = compact[: compact.index(w)]
-                head = _TITLE.sub("", head)
+                head = _LEAD_YEAR.sub("", _TITLE.sub("", head))
                 head = _AGENCY_CLEAN.sub("", head)
                 if head:
                     return head

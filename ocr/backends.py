@@ -3,7 +3,7 @@
     backend = get_backend()                  the engine chosen by GONGKAI_OCR_BACKEND
     backend.ocr(image)      → [(quad, text, score)]   detection + recognition, whole picture
     backend.detect(image)   → [quad]                  text-line boxes only
-    backend.recognize(crops) → [(text, score, min_char_score)]  one text line per crop
+    backend.recognize(crops) → [Reading]              one text line per crop
 
 `image` is a numpy BGR array; a quad is four (x, y) corners, clockwise from top-left.
 
@@ -41,9 +41,9 @@ Quad = list[tuple[float, float]]
 
 REC_HEIGHT = 48
 """PP-OCR recognisers take text-line images 48 pixels high."""
-REC_MIN_WIDTH = 48
-"""Narrow crops (a lone digit) are padded to this width: PaddleOCR pads every line to 320,
-which costs as much as a 6-character label for a single "0"; 48 reads the same digits."""
+REC_MIN_WIDTH = 16
+"""PaddleOCR pads every line to 320 pixels, which costs as much as a 6-character label for a
+lone "0" — and makes the recogniser read a lone "0" as "O". Crops keep their own width."""
 REC_MAX_WIDTH = 2400
 REC_BATCH_PIXELS = 48 * 2400
 """Crops are batched by total padded width so one long line does not inflate a whole batch."""
@@ -66,7 +66,7 @@ class OcrBackend(Protocol):
 
     def detect(self, image: np.ndarray) -> list[Quad]: ...
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]: ...
+    def recognize(self, crops: list[np.ndarray]) -> list[Reading]: ...
 
     def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]: ...
 
@@ -127,7 +127,8 @@ def rec_batches(crops: list[np.ndarray]) -> list[list[int]]:
 
 def rec_tensor(crops: list[np.ndarray]) -> np.ndarray:
     """Crops → one float32 batch (N, 3, 48, W): resized to 48 high, scaled to [-1, 1],
-    padded on the right with white (the crops' own background)."""
+    centred and padded with white (the crops' own background). Centred, because a glyph
+    pushed to the left of a wide white input is read less surely."""
     import cv2
 
     width = max(rec_width(c) for c in crops)
@@ -138,28 +139,68 @@ def rec_tensor(crops: list[np.ndarray]) -> np.ndarray:
         img = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR if crop.shape[0] < REC_HEIGHT
                          else cv2.INTER_AREA)
         x = img.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
-        out[k, :, :, :w] = x
+        left = (width - w) // 2
+        out[k, :, :, left:left + w] = x
     return out
 
 
-def ctc_decode(probs: np.ndarray, charset: list[str]) -> list[tuple[str, float, float]]:
-    """Greedy CTC: (text, mean char probability, lowest char probability) per batch row.
-    Index 0 is the blank."""
+@dataclass(frozen=True)
+class Reading:
+    """One recognised text line.
+
+    `text`/`score`/`min_score`: the recogniser's own reading (mean and lowest character
+    probability). `digits`/`digits_min`: the same line read as a number — each glyph's
+    probability merged over the shapes a digit can take (O, o, 〇 are a 0; l, I, | are a 1)
+    and the choice restricted to digits and number punctuation. The table reader uses it
+    only for cells that read as digit-like in a column of numbers (template snapping: the
+    lone round glyph of a zero is "O" to a text recogniser, but a 0 in a number column).
+    """
+
+    text: str
+    score: float
+    min_score: float
+    digits: str = ""
+    digits_min: float = 0.0
+
+
+DIGIT_SHAPES: dict[str, str] = {
+    "0": "0Oo〇", "1": "1lI|", **{d: d for d in "23456789"}, ",": ",，", ".": ".．", "-": "-－", "+": "+＋",
+}
+"""Each number character and the glyphs a recogniser may confuse it with (unambiguous ones only)."""
+DIGIT_CHARS = "".join(DIGIT_SHAPES)
+
+
+def digit_classes(charset: list[str]) -> list[list[int]]:
+    """For each entry of DIGIT_SHAPES (in order), the charset indices of its shapes."""
+    index = {c: i for i, c in enumerate(charset)}
+    return [[index[c] for c in shapes if c in index] for shapes in DIGIT_SHAPES.values()]
+
+
+def ctc_decode(probs: np.ndarray, charset: list[str], classes: list[list[int]] | None = None) -> list[Reading]:
+    """Greedy CTC per batch row (index 0 is the blank), and with `classes` the digit reading
+    of each row as well (see `Reading`)."""
     idx = probs.argmax(axis=2)
     best = probs.max(axis=2)
+    merged = None
+    if classes:
+        merged = np.stack([probs[:, :, 0]] + [probs[:, :, c].sum(axis=2) for c in classes], axis=2)
     out = []
-    for row_idx, row_p in zip(idx, best):
-        keep = np.ones(len(row_idx), bool)
-        keep[1:] = row_idx[1:] != row_idx[:-1]
-        keep &= row_idx != 0
-        chars = [charset[i] for i in row_idx[keep]]
-        ps = row_p[keep]
-        text = "".join(chars)
-        if len(ps):
-            out.append((text, float(ps.mean()), float(ps.min())))
-        else:
-            out.append(("", 0.0, 0.0))
+    for n in range(len(idx)):
+        text, mean, low = _greedy(idx[n], best[n], lambda i: charset[i])
+        digits, dmin = "", 0.0
+        if merged is not None:
+            digits, _, dmin = _greedy(merged[n].argmax(axis=1), merged[n].max(axis=1), lambda i: DIGIT_CHARS[i - 1])
+        out.append(Reading(text, mean, low, digits, dmin))
     return out
+
+
+def _greedy(idx: np.ndarray, p: np.ndarray, char) -> tuple[str, float, float]:
+    keep = np.ones(len(idx), bool)
+    keep[1:] = idx[1:] != idx[:-1]
+    keep &= idx != 0
+    ps = p[keep]
+    text = "".join(char(i) for i in idx[keep])
+    return (text, float(ps.mean()), float(ps.min())) if len(ps) else ("", 0.0, 0.0)
 
 
 # --- rapidocr ------------------------------------------------------------------------------
@@ -172,6 +213,7 @@ class RapidBackend:
     engine: object
     rec_session: object
     charset: list[str]
+    classes: list[list[int]]
     name: str = "rapidocr"
     device: str = "cpu"
 
@@ -215,7 +257,7 @@ class RapidBackend:
         session = rec_model.session.session
         charset = list(rec_model.postprocess_op.character)
         device = "cuda" if "CUDAExecutionProvider" in session.get_providers()[:1] else "cpu"
-        return cls(engine=engine, rec_session=session, charset=charset, device=device)
+        return cls(engine=engine, rec_session=session, charset=charset, classes=digit_classes(charset), device=device)
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         res = self.engine(image, use_det=True, use_cls=False, use_rec=False)
@@ -224,13 +266,13 @@ class RapidBackend:
             return []
         return [[(float(x), float(y)) for x, y in q] for q in boxes]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
-        out: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
+    def recognize(self, crops: list[np.ndarray]) -> list[Reading]:
+        out: list[Reading] = [Reading("", 0.0, 0.0)] * len(crops)
         name = self.rec_session.get_inputs()[0].name
         for batch in rec_batches(crops):
             x = rec_tensor([crops[i] for i in batch])
             probs = self.rec_session.run(None, {name: x})[0]
-            for i, r in zip(batch, ctc_decode(probs, self.charset)):
+            for i, r in zip(batch, ctc_decode(probs, self.charset, self.classes)):
                 out[i] = r
         return out
 
@@ -298,13 +340,18 @@ class PaddleBackend:
                 out.append([(float(x), float(y)) for x, y in q])
         return out
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+    def recognize(self, crops: list[np.ndarray]) -> list[Reading]:
+        """PaddleOCR gives one score per line and no character probabilities: the digit
+        reading is the text with the unambiguous confusions replaced, at a lowered score."""
+        from ocr.read import FIX_PENALTY, fix_number
+
         if not crops:
             return []
         out = []
         for res in self.rec.predict([_to_bgr(c) for c in crops], batch_size=8):
-            s = float(res["rec_score"])
-            out.append((str(res["rec_text"]), s, s))
+            text, s = str(res["rec_text"]), float(res["rec_score"])
+            digits, changed = fix_number(text)
+            out.append(Reading(text, s, s, digits, s * FIX_PENALTY if changed else s))
         return out
 
     def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]:
@@ -312,7 +359,7 @@ class PaddleBackend:
 
         quads = self.detect(image)
         texts = self.recognize([crop_quad(image, q) for q in quads])
-        return [(q, t, s) for q, (t, s, _) in zip(quads, texts) if t.strip()]
+        return [(q, r.text, r.score) for q, r in zip(quads, texts) if r.text.strip()]
 
 
 # --- the process-wide engine ---------------------------------------------------------------

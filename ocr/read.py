@@ -7,7 +7,8 @@
     recognize_once(backend, ...)  identical glyph images recognised once, the rest batched
     fix_number(text)              O/o→0, l/I/|→1 inside an all-digit token — nothing else
     read_grid(scan, grid, ...)    → `ReadCell`s: text + confidence per cell
-    read_lines(scan, ...)         text outside the tables: detection + recognition → lines
+    read_boxes(scan, ...)         text outside the tables: detection + recognition
+    boxes_to_lines(boxes, text_h) boxes on one line joined, lines top to bottom
 
 Why cells and not whole-picture detection: recognition costs about 28 ms per detected box
 on one core, and a table 三 has ~230 boxes, most of them a lone "0" padded by PaddleOCR to a
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .backends import OcrBackend, Quad
+from .backends import DIGIT_SHAPES, OcrBackend, Quad, Reading
 from .grid import BBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
@@ -32,11 +33,14 @@ MIN_GLYPH = 0.3
 """A cell holds text only if some blob is at least this × text height in width or height."""
 LINE_GAP = 0.12
 """Ink rows closer than this × text height belong to the same text line."""
-PAD = 0.25
-"""White margin around a text line crop, × the line's height (as the detector's boxes have)."""
+PAD_V, PAD_H = 0.4, 0.5
+"""White margins around a text line crop, × the height of its ink. Measured on the dev
+pictures: with these a lone "0" reads as 0 (p≈0.95); with tighter or much wider margins —
+or a glyph pushed to one side by padding — the recogniser says "O" for a third of them."""
 FIX_PENALTY = 0.75
-"""A number read with a confusion fix keeps this share of its score: below the normalizer's
-0.8 low-confidence line for any score, so such a cell is always reported."""
+"""A number whose confusions were replaced after the fact (backends without character
+probabilities) keeps this share of its score: below the normalizer's 0.8 low-confidence
+line whatever the score, so such a cell is always reported."""
 MIN_TEXT_SCORE = 0.5
 """Lines outside tables recognised with a lower score are dropped (noise, seals, photos)."""
 
@@ -55,9 +59,13 @@ class ReadCell:
 
 @dataclass
 class TextLine:
+    """A detected text box, or boxes joined into a line (`boxes_to_lines`)."""
+
     text: str
     bbox: BBox
     score: float
+    digits: str = ""
+    digits_min: float = 0.0
 
 
 # --- images for the recogniser -------------------------------------------------------------
@@ -93,10 +101,19 @@ def cell_lines(ink: np.ndarray, box: BBox, text_h: float, inset: int = 2) -> lis
     sub = ink[y0:y1, x0:x1]
     if not sub.any():
         return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
-    big = stats[1:, cv2.CC_STAT_WIDTH].clip(min=stats[1:, cv2.CC_STAT_HEIGHT]) >= MIN_GLYPH * text_h
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    size = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    big = size >= MIN_GLYPH * text_h
+    big[0] = False
     if not big.any():
         return []
+    if not big[1:].all():
+        # small marks count only next to a glyph (the dot of "1.", a "、"); alone they are
+        # specks, which the recogniser would read as "," or "。"
+        near = cv2.dilate(big[labels].astype(np.uint8), np.ones((3, max(3, int(text_h * 0.6))), np.uint8))
+        touching = np.zeros(n, bool)
+        touching[np.unique(labels[(near > 0) & (labels > 0)])] = True
+        sub = np.where((big | touching)[labels], sub, 0).astype(np.uint8)
     rows = sub.any(axis=1)
     runs: list[list[int]] = []
     gap = max(2, int(LINE_GAP * text_h))
@@ -126,13 +143,14 @@ def crop_line(gray: np.ndarray, box: BBox, limit: BBox | None = None) -> np.ndar
     """One text line with a white margin, cut from `gray` but never beyond `limit` (the
     cell): what lies outside the cell is replaced by white."""
     x0, y0, x1, y1 = box
-    pad = max(2, int(round(PAD * (y1 - y0))))
+    pv = max(2, int(round(PAD_V * (y1 - y0))))
+    ph = max(2, int(round(PAD_H * (y1 - y0))))
     lx0, ly0, lx1, ly1 = limit or (0, 0, gray.shape[1], gray.shape[0])
     lx0, ly0 = max(lx0, 0), max(ly0, 0)
     lx1, ly1 = min(lx1, gray.shape[1]), min(ly1, gray.shape[0])
-    cx0, cy0, cx1, cy1 = max(x0 - pad, lx0), max(y0 - pad, ly0), min(x1 + pad, lx1), min(y1 + pad, ly1)
+    cx0, cy0, cx1, cy1 = max(x0 - ph, lx0), max(y0 - pv, ly0), min(x1 + ph, lx1), min(y1 + pv, ly1)
     crop = gray[cy0:cy1, cx0:cx1]
-    return cv2.copyMakeBorder(crop, cy0 - (y0 - pad), (y1 + pad) - cy1, cx0 - (x0 - pad), (x1 + pad) - cx1,
+    return cv2.copyMakeBorder(crop, cy0 - (y0 - pv), (y1 + pv) - cy1, cx0 - (x0 - ph), (x1 + ph) - cx1,
                               cv2.BORDER_CONSTANT, value=255)
 
 
@@ -163,8 +181,7 @@ def glyph_key(ink: np.ndarray, box: BBox) -> bytes:
     return nw.to_bytes(2, "little") + np.packbits(small).tobytes()
 
 
-def recognize_once(backend: OcrBackend, crops: list[np.ndarray], keys: list[bytes]
-                   ) -> list[tuple[str, float, float]]:
+def recognize_once(backend: OcrBackend, crops: list[np.ndarray], keys: list[bytes]) -> list[Reading]:
     """Recognise crops; crops with the same non-empty key are read once."""
     first: dict[bytes, int] = {}
     todo: list[int] = []
@@ -180,6 +197,8 @@ def recognize_once(backend: OcrBackend, crops: list[np.ndarray], keys: list[byte
 
 # --- numbers ---------------------------------------------------------------------------------
 
+_DIGITLIKE = set("".join(DIGIT_SHAPES.values()))
+
 
 def fix_number(text: str) -> tuple[str, bool]:
     """Undo the usual OCR confusions in a token that is otherwise a number: O/o/〇 → 0 and
@@ -194,8 +213,14 @@ def fix_number(text: str) -> tuple[str, bool]:
     return fixed, True
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     return bool(_NUMBER.match("".join(text.split())))
+
+
+def digit_like(text: str) -> bool:
+    """Only digits, their look-alikes (O, l, I, |) and number punctuation."""
+    t = "".join(text.split())
+    return bool(t) and all(c in _DIGITLIKE for c in t)
 
 
 # --- reading a grid --------------------------------------------------------------------------
@@ -206,9 +231,11 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     """Every cell of the grid with its text and confidence.
 
     A cell's lines are recognised separately and joined without a separator (Chinese labels
-    wrap anywhere). Confidence: for a number, the lowest character probability (one doubtful
-    digit makes a doubtful number); for other text the mean; an empty cell (no ink) is 1.0.
-    Confusion fixes are applied only in columns where most filled cells are numbers.
+    wrap anywhere). In a column or row of numbers (most filled cells digit-like), a digit-like cell
+    takes the recogniser's digit reading (`Reading.digits`: O → 0, l → 1 by merged glyph
+    probabilities); a cell that reads as anything else there ("—", "/", "无") keeps its
+    text. Confidence: for a number the lowest character probability (one doubtful digit
+    makes a doubtful number), for other text the mean; an empty cell (no ink) is 1.0.
     """
     ink = text_ink(scan) if ink is None else ink
     gray = clean_gray(scan) if gray is None else gray
@@ -219,45 +246,55 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     crops = [crop_line(gray, box, grid.cells[k].bbox) for k, box in lines]
     keys = [glyph_key(ink, box) for _, box in lines]
     results = recognize_once(backend, crops, keys) if crops else []
-    texts: dict[int, list[tuple[str, float, float]]] = {}
+    readings: dict[int, list[Reading]] = {}
     for (k, _), r in zip(lines, results):
-        texts.setdefault(k, []).append(r)
+        readings.setdefault(k, []).append(r)
+    raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
+    num_cols, num_rows = numeric_lines(grid.cells, raw)
     out = []
     for k, c in enumerate(grid.cells):
-        parts = texts.get(k, [])
-        text = "".join(t.strip() for t, _, _ in parts)
-        if not parts:
-            conf = 1.0
-        elif _is_number(text):
-            conf = min(m for _, _, m in parts)
-        else:
-            conf = min(s for _, s, _ in parts)
+        rs = readings.get(k, [])
+        text = raw.get(k, "")
+        if not rs:
+            out.append(ReadCell(c, "", 1.0))
+            continue
+        in_numbers = any(col in num_cols for col in range(c.col, c.col + c.col_span)) or c.row in num_rows
+        if digit_like(text) and (in_numbers or any(ch.isdigit() for ch in text)):
+            digits = "".join(r.digits for r in rs)
+            if is_number(digits):
+                out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
+                                    fixed="".join(text.split()) != digits))
+                continue
+        conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
         out.append(ReadCell(c, text, round(conf, 4)))
-    _fix_value_columns(out)
     return out
 
 
-def _fix_value_columns(cells: list[ReadCell]) -> None:
-    by_col: dict[int, list[ReadCell]] = {}
-    for rc in cells:
-        if rc.text and rc.cell.col_span == 1:
-            by_col.setdefault(rc.cell.col, []).append(rc)
-    for col_cells in by_col.values():
-        numbers = sum(1 for rc in col_cells if _is_number(rc.text))
-        if numbers * 2 < len(col_cells):
+def numeric_lines(cells: list[GridCell], texts: dict[int, str]) -> tuple[set[int], set[int]]:
+    """(columns, rows) of the grid in which most filled cells are digit-like: a column of
+    table 三, or the one data row of table 四 under its fifteen headers."""
+    by_col: dict[int, list[bool]] = {}
+    by_row: dict[int, list[bool]] = {}
+    for k, c in enumerate(cells):
+        t = texts.get(k, "")
+        if not t:
             continue
-        for rc in col_cells:
-            fixed, changed = fix_number(rc.text)
-            if changed:
-                rc.text, rc.fixed = fixed, True
-                rc.confidence = round(rc.confidence * FIX_PENALTY, 4)
+        if c.col_span == 1:
+            by_col.setdefault(c.col, []).append(digit_like(t))
+        if c.row_span == 1:
+            by_row.setdefault(c.row, []).append(digit_like(t))
+
+    def most(votes: dict[int, list[bool]], least: int) -> set[int]:
+        return {k for k, v in votes.items() if len(v) >= least and sum(v) * 2 > len(v)}
+
+    return most(by_col, 1), most(by_row, 3)
 
 
 # --- text outside the tables -----------------------------------------------------------------
 
 
-def read_lines(scan: PageScan, backend: OcrBackend, exclude: list[BBox] = ()) -> list[TextLine]:
-    """The text of the picture outside `exclude` (the tables), as lines in reading order.
+def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[BBox] = ()) -> list[TextLine]:
+    """The text boxes of the picture outside `exclude` (the tables), each recognised.
 
     The detector runs only over the part of the picture that still has ink, so a table
     picture with a one-line caption costs a small detection, not a full page's.
@@ -281,15 +318,15 @@ def read_lines(scan: PageScan, backend: OcrBackend, exclude: list[BBox] = ()) ->
     crops = [crop_quad(work, q) for q in quads]
     results = backend.recognize(crops)
     boxes = []
-    for q, (text, score, _) in zip(quads, results):
-        text = text.strip()
+    for q, r in zip(quads, results):
+        text, score = r.text.strip(), r.score
         if not text or score < MIN_TEXT_SCORE:
             continue
         xs_ = [p[0] for p in q]
         ys_ = [p[1] for p in q]
         boxes.append(TextLine(text, (int(min(xs_)) + x0, int(min(ys_)) + y0, int(max(xs_)) + x0, int(max(ys_)) + y0),
-                              score))
-    return boxes_to_lines(boxes, scan.text_h)
+                              score, r.digits, r.digits_min))
+    return boxes
 
 
 def boxes_to_lines(boxes: list[TextLine], text_h: float) -> list[TextLine]:

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv sqlite3 fonts-noto-cjk)
+APT_PACKAGES=(python3-venv sqlite3 fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -84,8 +84,13 @@ def page(title: str, body: str, *, meta: str = "") -> str:
             f'<div class="main"><h1>{title}</h1>{body}</div><div class="footer">版权所有 ICP备案</div></body></html>')
 
 
+PREV_NEXT = ('<div class="prevnext"><p>上一篇：<a href="/art/2024/1/1/art_100_1001.html">市财政局2023年政府信息公开工作年度报告</a></p>'
+             '<p>下一篇：<a href="/art/2024/1/2/art_100_1002.html">市教育局2023年政府信息公开工作年度报告</a></p></div>')
+
+
 def article(title: str, content: str, after: str = "") -> str:
-    return page(title, f'<div id="zoom"><!--<meta name="ContentStart">-->{content}<!--<meta name="ContentEnd">--></div>{after}')
+    return page(title, f'<div id="zoom"><!--<meta name="ContentStart">-->{content}<!--<meta name="ContentEnd">--></div>'
+                       f'{after}{PREV_NEXT}')
 
 
 def hanweb_record(href: str, title: str, date: str) -> str:
@@ -115,6 +120,7 @@ class Route:
     delay_s: float = 0.0
     fail_first: int = 0          # answer 503 (Retry-After: 0) this many times first
     conditional: bool = True
+    handler: object = None       # handler(h, n) -> status: full control (trickle, huge, loops)
 
 
 @dataclass
@@ -175,8 +181,16 @@ def build_hanweb() -> tuple[dict[str, Route], list[Truth], dict[str, list[tuple[
     truth.append(Truth("/art/old/1021.html", "inline_html", 2023, "市人社局"))
     all_entries = entries[:2] + noise + entries[2:]   # 15 records: 5 inline, 10 via dataproxy
     inline, rest = all_entries[:5], all_entries[5:]
-    sub = "<div class='sub'><a href='/col/col101/index.html'>2022年</a> <a href='/private/col.html'>内部年报</a></div>"
-    r["/col/col100/index.html"] = Route(hanweb_col(100, "政府信息公开年报", inline, total=len(all_entries), extra=sub).encode())
+    sub = ("<div class='sub'><a href='/col/col101/index.html'>2022年</a> <a href='/private/col.html'>内部年报</a> "
+           "<a href='/col/col102/index.html'>2021年度政府信息公开工作年度报告</a></div>")
+    # a column named like a report: read as the list it is
+    y21 = [(f"/art/2022/1/{k}/art_102_{4000 + k}.html", f"{ag}2021年政府信息公开工作年度报告", f"2022-01-{k:02d}")
+           for k, ag in enumerate(["市财政局", "市教育局", "市公安局"], start=1)]
+    r["/col/col102/index.html"] = Route(hanweb_col(102, "2021年度政府信息公开工作年度报告", y21, total=None).encode())
+    for href, title, _ in y21:
+        r[href] = Route(article(title, REPORT_BODY).encode())
+        truth.append(Truth(href, "inline_html", 2021, title[:title.index("2021")]))
+    r["/col/col100/index.html"] = Route(hanweb_col(100, "政府信息公开年报", inline, total=len(all_entries), perpage=3, extra=sub).encode())
     # the year sub-column: all its records inline, one truncated title, one attachment in the list
     y22 = [("/art/2023/1/5/art_101_3001.html", "市交通运输局2022年度政府信息公开工作年报", "2023-01-05"),
            ("/art/2023/1/6/art_101_3002.html", "市水利局2022年政府信息公开工作年...", "2023-01-06"),
@@ -283,10 +297,11 @@ class SiteServer:
         self.routes, self.limit, self.work_s = routes, limit, work_s
         self.hanweb_entries = hanweb_entries or {}
         self.log: list[tuple[str, str, int]] = []
+        self.user_agents: set[str] = set()
         self.inflight = self.max_inflight = 0
         self.violations: list[str] = []
         self.hits: dict[str, int] = {}
-        self.starts: list[float] = []
+        self.starts: list[tuple[float, str]] = []    # (when, path) of each request's arrival
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -309,6 +324,16 @@ class SiteServer:
     def paths(self) -> set[str]:
         return {p for _, p, _ in self.log}
 
+    def count(self, path: str) -> int:
+        """Requests for `path` that arrived (counted before answering: no race with the client)."""
+        with self._lock:
+            return sum(1 for _, p in self.starts if p == path)
+
+    def gaps(self, path: str) -> list[float]:
+        """Seconds between the arrivals of successive requests for `path`."""
+        ts = [t for t, p in self.starts if p == path]
+        return [b - a for a, b in zip(ts, ts[1:])]
+
     def _handler(self):
         site = self
 
@@ -327,29 +352,52 @@ class SiteServer:
         return Handler
 
     def _serve(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        h._gk_logged, h._gk_left = False, False
         with self._lock:
             self.inflight += 1
             self.max_inflight = max(self.max_inflight, self.inflight)
             if self.limit is not None and self.inflight > self.limit:
                 self.violations.append(h.path)
-            self.starts.append(time.monotonic())
+            self.starts.append((time.monotonic(), urlsplit(h.path).path))
+            self.user_agents.add(h.headers.get("User-Agent", ""))
         try:
             time.sleep(self.work_s)
-            status = self._answer(h, method)
+            try:
+                status = self._answer(h, method)
+            except (BrokenPipeError, ConnectionResetError):   # the client hung up on purpose
+                status = -1
+                h.close_connection = True
         finally:
-            with self._lock:
-                self.inflight -= 1
+            self._leave(h)
+        if getattr(h, "_gk_logged", False) is False:   # a custom handler wrote its own answer
+            self._log(h, method, status)
+
+    def _leave(self, h) -> None:
+        """The request stops counting as in flight — once. `_send` calls it just before the
+        last write: the client cannot have read the answer (and started another request)
+        before then, so a lagging server thread never shows a false overlap."""
+        if getattr(h, "_gk_left", True):
+            return
+        h._gk_left = True
+        with self._lock:
+            self.inflight -= 1
+
+    def _log(self, h, method: str, status: int) -> None:
+        h._gk_logged = True
         with self._lock:
             self.log.append((method, urlsplit(h.path).path if method == "GET" else h.path, status))
 
     def _send(self, h, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
               headers: dict | None = None) -> int:
+        # Logged before the answer goes out: a client that has read it finds it in the log.
+        self._log(h, h.command, status)
         h.send_response(status)
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         if status != 304:
             h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
+        self._leave(h)
         h.end_headers()
         if body and h.command != "HEAD":
             h.wfile.write(body)
@@ -368,6 +416,8 @@ class SiteServer:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
             n = self.hits[path]
+        if route.handler is not None:
+            return route.handler(h, n)
         if route.delay_s:
             time.sleep(route.delay_s)
         if n <= route.fail_first:
@@ -394,3 +444,42 @@ class SiteServer:
                 f"<totalpage>{-(-len(entries) // int(q.get('perpage', 15)))}</totalpage>"
                 f"<recordset>{recs}</recordset></datastore>").encode()
         return self._send(h, 200, body, "text/xml; charset=utf-8")
+
+
+# ---- a ready-made fixture: both sites, their sources, fast settings -------------------------
+
+def fast_settings(**changes):
+    from crawl.settings import CrawlSettings
+    base = dict(delay_s=0.0, per_host=2, workers=4, retries=2, backoff_s=0.01, total_timeout_s=2.0,
+                read_timeout_s=1.0, connect_timeout_s=1.0, allow_private=True)
+    return CrawlSettings(**{**base, **changes})
+
+
+class FixtureSites:
+    def __init__(self, limit: int = 2):
+        hr, self.hanweb_truth, he = build_hanweb()
+        tr, self.trs_truth = build_trs()
+        self.hanweb = SiteServer(hr, limit=limit, hanweb_entries=he)
+        self.trs = SiteServer(tr, limit=limit)
+
+    def __enter__(self) -> "FixtureSites":
+        self.hanweb.__enter__()
+        self.trs.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hanweb.__exit__()
+        self.trs.__exit__()
+
+    def sources(self):
+        from crawl.sources import Source
+        return [Source(name="hanweb-site", start_urls=[self.hanweb.url + "/col/col100/index.html"]),
+                Source(name="trs-site", start_urls=[self.trs.url + "/xxgk/zfxxgknb/"], cms="trs")]
+
+    def truth(self) -> dict[str, Truth]:
+        out = {self.hanweb.url + t.url: t for t in self.hanweb_truth}
+        out.update({self.trs.url + t.url: t for t in self.trs_truth})
+        return out
+
+    def servers(self):
+        return (self.hanweb, self.trs)

@@ -150,7 +150,7 @@ class OfdWriter:
     # --- the package --------------------------------------------------------------------
 
     def parts(self) -> dict[str, bytes]:
-        head = f'<?xml version="1.0" encoding="UTF-8"?>'
+        head = '<?xml version="1.0" encoding="UTF-8"?>'
         title = f"<ofd:Title>{escape(self.title)}</ofd:Title>" if self.title else ""
         parts = {
             "OFD.xml": f'{head}<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'

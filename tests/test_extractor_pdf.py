@@ -14,10 +14,10 @@ import pytest
 
 from conftest import INBOX
 from extractors import pdf as pdf_extractor
-from extractors import sniff
+from extractors import extract, sniff
 from extractors.pdf_lines import is_tight
 from gongkai.document import ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument, UnsupportedFormat
+from gongkai.errors import BadDocument
 
 W, H = 595.0, 842.0
 HELVETICA_WIDTHS = {".": 278, ",": 278, "-": 333, "/": 278, "a": 556, "b": 556, "c": 500, "d": 556, "e": 556, "f": 278}
@@ -192,8 +192,10 @@ def test_png_renamed_pdf_is_not_read_as_pdf(tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64)
     assert not pdf_extractor.can_read(path.read_bytes(), path)
-    with pytest.raises(UnsupportedFormat):
-        sniff(path)
+    # it goes to the image reader, whose bytes are broken: one clear error, not a PDF error
+    assert sniff(path).FORMAT == "image"
+    with pytest.raises(BadDocument, match="(?i)image|png"):
+        extract(path)
 
 
 def test_empty_file_is_a_bad_document(tmp_path):

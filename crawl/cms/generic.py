@@ -24,9 +24,10 @@ DETAIL_URL = re.compile(
     r"(/art/\d{4}/|art_\d+_\d+|/t\d{8}_\d+|post_\d+\.html|/\d{4,}\.jhtml|[Cc]ontent[-_]\d+|"
     r"/info/\d+/\d+|/\d{6,}\.s?html?$|c01_\d+|/content/|detail|article|xxgkAnnualReport\.jsp)")
 LIST_URL = re.compile(r"(/col/col\d+/|/index(_\d+)?\.s?html?$|/$|list|/node_\d+|channel)", re.I)
-CONTENT_SELECTORS = ("#zoom", "#Zoom", "#ivs_content", "#webeditorview", ".TRS_Editor", ".trs_editor",
-                     ".Custom_UnionStyle", ".xxgk_content", ".zw-content", ".article-content",
-                     ".article_content", ".content", "#content", "article", ".main")
+STRONG_SELECTORS = ("#zoom", "#Zoom", "#ivs_content", "#webeditorview", ".TRS_Editor", ".trs_editor",
+                    ".Custom_UnionStyle", ".xxgk_content", ".zw-content", ".article-content", ".article_content")
+"""Containers that only article pages have (KIROGOVCOMPARE's list, research/format.md §3.2)."""
+CONTENT_SELECTORS = STRONG_SELECTORS + (".content", "#content", "article", ".main")
 TINY_PX = 32
 MIN_INLINE_CHARS = 150   # CJK characters of content text that make a page a report in itself
 
@@ -165,14 +166,20 @@ def page_title(doc) -> str:
     return text_of(t) if t is not None else ""
 
 
-def content_of(doc):
+def content_of(doc, selectors: tuple[str, ...] = CONTENT_SELECTORS):
     """The article's content element: the first known container (KIROGOVCOMPARE's list,
-    research/format.md §3.2), else `<body>`."""
-    for sel in CONTENT_SELECTORS:
+    research/format.md §3.2), else `<body>` (None when `selectors` are only the strong ones)."""
+    for sel in selectors:
         el = _select(doc, sel)
         if el is not None and text_of(el) or (el is not None and el.find(".//img") is not None):
             return el
+    if selectors is not CONTENT_SELECTORS:
+        return None
     return doc.find(".//body") if doc.find(".//body") is not None else doc
+
+
+def cjk_chars(el) -> int:
+    return len(re.findall(r"[\u4e00-\u9fff]", text_of(el)))
 
 
 def _select(doc, sel: str):

@@ -1,0 +1,117 @@
+"""`nightly`: crawl every source → process new and changed documents → load → summary.
+
+    crawl (crawl.run.crawl: per-host slots, robots.txt, conditional GET, raw store)
+      + inbox (a folder of files dropped by hand, optional)
+    → skip what the warehouse already holds (loaded / skipped documents)
+    → per document: lock, register, extract (task: cached on content hash, on the task
+      runner: threads or Dask), load (task: retried on database errors; the warehouse
+      computes the cross-year findings of the report and its neighbours in the same
+      transaction)
+    → failed documents handed to their own `process-document` runs (retryable in the UI)
+    → summary artifact; the run is Failed when any document failed, and says which.
+
+Scheduled by `prefect.yaml` at 02:00 Asia/Shanghai. `flows.embedded.run_once` runs it once
+in-process without a server (`gongkai run`).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed
+
+from flows import handoff, steps, summary as report, tasks
+from flows.process_document import process_refs
+from flows.settings import FlowSettings, make_task_runner
+
+SETTINGS = tasks.SETTINGS
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+@task(name="crawl", cache_policy=NO_CACHE, **tasks._retry_options(SETTINGS))
+def crawl_sources(sources: str | None, only: list[str] | None) -> tuple[list[steps.DocRef], dict[str, Any] | None]:
+    """The crawl step: `steps.crawl_reports` (the crawler's public loop)."""
+    return steps.crawl_reports(sources, only)
+
+
+@task(name="scan-inbox", cache_policy=NO_CACHE)
+def scan_inbox(inbox: str) -> list[steps.DocRef]:
+    return steps.refs_from_folder(inbox)
+
+
+def run_date() -> str:
+    """The run's date in Asia/Shanghai: of its scheduled time, so that a retried or late run
+    keeps the date (and the idempotency keys) of the night it belongs to."""
+    from prefect.runtime import flow_run
+
+    when = flow_run.scheduled_start_time or datetime.now(timezone.utc)
+    return when.astimezone(TIMEZONE).date().isoformat()
+
+
+def process_and_report(kind: str, refs: list[steps.DocRef], database_url: str | None, *, settings: FlowSettings,
+                       max_attempts: int | None = None, hand_off: bool = True, refresh_cache: bool = False,
+                       crawl: dict[str, Any] | None = None, select: bool = True):
+    """The part every flow shares after it found its documents: select what needs work
+    (`select`), process it, hand failures off, publish the summary; returns the final state."""
+    log = get_run_logger()
+    date = run_date()
+    refs = steps.unique(refs)
+    engine = tasks.engine_for(database_url)
+    given_up = already = 0
+    todo = refs
+    if select:
+        states = steps.warehouse_states(engine, [r.sha256 for r in refs if r.sha256])
+        limit = max_attempts or settings.max_attempts
+        todo = []
+        for r in refs:
+            st = states.get(r.sha256) if r.sha256 else None
+            if r.sha256 is None or steps.needs_processing(st, limit):
+                todo.append(r)
+            elif st[0] == "failed":
+                given_up += 1
+            else:
+                already += 1
+    log.info("%s: %d documents, %d to process", kind, len(refs), len(todo))
+    done = process_refs(todo, database_url, settings=settings, refresh_cache=refresh_cache)
+    outcomes = [o for _, o in done]
+    failed = [(r, o) for r, o in done if o.status == "failed"]
+    note = handoff.hand_off(failed, date=date, deployment=settings.process_deployment, database_url=database_url,
+                            logger=log) if hand_off and failed else None
+    findings = steps.findings_by_rule(engine, [o.report_id for o in outcomes if o.status in ("loaded", "unchanged")])
+    summary = report.build(kind, date, outcomes, found=len(refs), new=len(todo), already=already,
+                           given_up=given_up, findings=findings, crawl=crawl, note=note)
+    report.publish(summary)
+    message = report.failure_message(summary)
+    if message:
+        log.error(message)
+        return Failed(message=message, data=summary)
+    d = summary["documents"]
+    return Completed(message=f"{d['loaded']} loaded, {d['unchanged']} unchanged, {d['skipped']} skipped, "
+                             f"{d['busy']} busy", data=summary)
+
+
+@flow(name="nightly", task_runner=make_task_runner(SETTINGS), log_prints=True)
+def nightly(sources: str | None = None, only: list[str] | None = None, inbox: str | None = None,
+            database_url: str | None = None, max_attempts: int | None = None, hand_off: bool = True):
+    """Crawl, process what is new or changed, load, summarize.
+
+    Parameters:
+        sources: the sources file (default `GONGKAI_SOURCES`, else `sources.yaml`; when that
+            does not exist, nothing is crawled).
+        only: crawl only these sources (by name); default all.
+        inbox: also process the files in this folder (reports obtained by other means).
+        database_url: the warehouse (default `GONGKAI_DATABASE_URL`, else SQLite in
+            `GONGKAI_DATA_DIR`).
+        max_attempts: a document that failed this many times is no longer retried by the
+            nightly run (default `GONGKAI_MAX_ATTEMPTS`, 3); `reprocess` still takes it.
+        hand_off: give each failed document its own retryable `process-document` run.
+    """
+    tasks.migrate(database_url)
+    refs, crawled = crawl_sources(sources, only)
+    if inbox:
+        refs = refs + scan_inbox(inbox)
+    return process_and_report("nightly", refs, database_url, settings=SETTINGS, max_attempts=max_attempts,
+                              hand_off=hand_off, crawl=crawled)

@@ -1,0 +1,183 @@
+"""One picture → document blocks: its tables, the text around them, in reading order.
+
+    read_picture(image, backend, place)  → `Picture`: its kind and its blocks
+                                           (TextBlock/Table), top to bottom
+      grid.prepare / grid.find_grids       ruled tables
+      read.read_grid                       their cells
+      read.read_boxes                      text outside them (detector + recogniser)
+      find_borderless(boxes)               a table without rulings, from box alignment
+      is_page_furniture(line)              page numbers dropped
+
+`Place` says where the picture sits, so that every bbox lands in the units of the page it
+came from: image pixels for a picture file or an embedded picture, PDF points (plus the
+picture's offset) for a rendered PDF page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gongkai.document import Cell, Provenance, Table, TextBlock
+
+from . import grid as G
+from . import read as R
+from .backends import OcrBackend
+
+MIN_TEXT_CHARS = 6
+"""A picture with fewer surely read characters than this is a logo, stamp or photo."""
+SURE = 0.8
+NUMBERS_LEFT_AS_IMAGE = 6
+"""A picture with at least this many number-only text boxes but no recovered table is a
+table we could not rebuild: it is kept as an image (so the table reads `image-unreadable`,
+never `missing`)."""
+FURNITURE_SHARE = 0.1
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－~·•\s]*\d{1,3}[-—–－~·•\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+                          r"|\d+\s*/\s*\d+)$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """How picture pixels map to page units: unit = offset + pixel / scale."""
+
+    page: int | None = None
+    scale: float = 1.0  # pixels per page unit
+    offset: tuple[float, float] = (0.0, 0.0)
+
+    def bbox(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        ox, oy = self.offset
+        return tuple(round(v, 2) for v in (ox + box[0] / self.scale, oy + box[1] / self.scale,
+                                           ox + box[2] / self.scale, oy + box[3] / self.scale))  # type: ignore
+
+
+@dataclass
+class Picture:
+    """What one picture held."""
+
+    kind: str
+    """"table" (tables found), "text" (a page of text), "unread-table" (numbers in rows but no
+    grid: keep the image too) or "picture" (nothing read: leave the image as it was)."""
+    blocks: list = field(default_factory=list)  # (TextBlock | Table), top to bottom
+    scan: G.PageScan | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place()) -> Picture:
+    """Tables and text of one picture, as document blocks in reading order."""
+    scan = G.find_grids(G.prepare(image))
+    ink, gray = R.text_ink(scan), R.clean_gray(scan)
+    items: list[tuple[float, object]] = []
+    for grid in scan.grids:
+        cells = R.read_grid(scan, grid, backend, ink=ink, gray=gray)
+        if not any(rc.text for rc in cells):
+            continue  # a ruled box with nothing in it (a frame, a form field)
+        items.append((grid.bbox[1], to_table(scan, grid, cells, place)))
+    tables_at = [g.bbox for g in scan.grids]
+    boxes = R.read_boxes(scan, backend, tables_at)
+    table = find_borderless(scan, boxes, place)
+    if table is not None:
+        t, used = table
+        items.append((t[0], t[1]))
+        boxes = [b for b in boxes if id(b) not in used]
+    lines = R.boxes_to_lines(boxes, scan.text_h)
+    height = scan.gray.shape[0]
+    for ln in lines:
+        if is_page_furniture(ln, height):
+            continue
+        prov = Provenance(page=place.page, bbox=place.bbox(scan.to_source(ln.bbox)), method="ocr",
+                          confidence=round(ln.score, 4))
+        items.append((ln.bbox[1], TextBlock(text=ln.text, prov=prov)))
+    items.sort(key=lambda it: it[0])
+    blocks = [b for _, b in items]
+    has_table = any(isinstance(b, Table) for b in blocks)
+    sure_chars = sum(len(ln.text) for ln in lines if ln.score >= SURE)
+    if has_table:
+        kind = "table"
+    elif sum(1 for b in boxes if R.is_number(b.text)) >= NUMBERS_LEFT_AS_IMAGE:
+        kind = "unread-table"
+    elif sure_chars >= MIN_TEXT_CHARS:
+        kind = "text"
+    else:
+        kind = "picture"
+    return Picture(kind=kind, blocks=blocks, scan=scan)
+
+
+def to_table(scan: G.PageScan, grid: G.TableGrid, cells: list[R.ReadCell], place: Place) -> Table:
+    out = []
+    for rc in cells:
+        c = rc.cell
+        prov = Provenance(page=place.page, bbox=place.bbox(scan.to_source(c.bbox)), method="ocr",
+                          confidence=rc.confidence)
+        out.append(Cell(row=c.row, col=c.col, text=rc.text, row_span=c.row_span, col_span=c.col_span, prov=prov))
+    conf = min((rc.confidence for rc in cells if rc.text), default=1.0)
+    prov = Provenance(page=place.page, bbox=place.bbox(scan.to_source(grid.bbox)), method="ocr",
+                      confidence=round(conf, 4))
+    return Table(cells=out, prov=prov, columns_reliable=True)
+
+
+def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
+                    ) -> tuple[tuple[float, Table], set[int]] | None:
+    """A table printed without rulings: the longest run of text rows that hold three or
+    more separate boxes, turned into a grid by `grid.grid_from_boxes`. Returns ((top,
+    Table), ids of the boxes it used) or None."""
+    rows = _rows(boxes, scan.text_h)
+    runs: list[list[list[R.TextLine]]] = []
+    current: list[list[R.TextLine]] = []
+    for row in rows:
+        if len(row) >= 3:
+            current.append(row)
+        else:
+            if len(current) >= 3:
+                runs.append(current)
+            current = []
+    if len(current) >= 3:
+        runs.append(current)
+    if not runs:
+        return None
+    run = max(runs, key=len)
+    members = [b for row in run for b in row]
+    grid = G.grid_from_boxes([b.bbox for b in members], scan.text_h)
+    if grid is None:
+        return None
+    texts: dict[int, list[R.TextLine]] = {}
+    for b in members:
+        cx, cy = (b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+        for k, c in enumerate(grid.cells):
+            x0, y0, x1, y1 = c.bbox
+            if x0 <= cx <= x1 and y0 <= cy <= y1:
+                texts.setdefault(k, []).append(b)
+                break
+    cells = []
+    for k, c in enumerate(grid.cells):
+        parts = sorted(texts.get(k, []), key=lambda b: (b.bbox[1], b.bbox[0]))
+        if not parts:
+            cells.append(R.ReadCell(c, "", 1.0))
+            continue
+        text = "".join(b.text for b in parts)
+        digits = "".join(b.digits for b in parts)
+        if R.digit_like(text) and R.is_number(digits):
+            cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text))
+        else:
+            cells.append(R.ReadCell(c, text, round(min(b.score for b in parts), 4)))
+    return (grid.bbox[1], to_table(scan, grid, cells, place)), {id(b) for b in members}
+
+
+def _rows(boxes: list[R.TextLine], text_h: float) -> list[list[R.TextLine]]:
+    rows: list[list[R.TextLine]] = []
+    for b in sorted(boxes, key=lambda b: (b.bbox[1] + b.bbox[3]) / 2):
+        cy = (b.bbox[1] + b.bbox[3]) / 2
+        if rows:
+            last = rows[-1]
+            if max(x.bbox[1] for x in last) - 0.2 * text_h <= cy <= min(x.bbox[3] for x in last) + 0.2 * text_h:
+                last.append(b)
+                continue
+        rows.append([b])
+    return rows
+
+
+def is_page_furniture(line: R.TextLine, height: int) -> bool:
+    """A page number ("- 3 -", "第3页", "3/5") in the top or bottom tenth of the page."""
+    top, bottom = line.bbox[1], line.bbox[3]
+    in_margin = bottom <= FURNITURE_SHARE * height or top >= (1 - FURNITURE_SHARE) * height
+    return in_margin and bool(_PAGE_NUMBER.match(line.text.strip()))

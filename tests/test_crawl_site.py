@@ -1,0 +1,277 @@
+"""The crawler against a real HTTP server on 127.0.0.1 serving the fixture site (issue #6).
+
+Bars: recall and precision of report discovery 100%; a re-crawl downloads no body that has
+not changed; an interrupted crawl, restarted, completes without duplicates; the per-host
+concurrency is never exceeded (the server counts); robots-disallowed paths are never fetched.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from crawl.http import Fetcher
+from crawl.rawstore import RawStore
+from crawl.run import crawl
+from crawl.state import FetchState
+from crawl_site import FixtureSites, fast_settings
+
+
+@pytest.fixture
+def sites():
+    with FixtureSites(limit=2) as s:
+        yield s
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RawStore(tmp_path / "raw")
+
+
+@pytest.fixture
+def state_path(tmp_path):
+    return tmp_path / "crawl.sqlite"
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """One first crawl of a fresh site, shared by the tests that only read its results."""
+    d = tmp_path_factory.mktemp("first")
+    with FixtureSites(limit=2) as s:
+        store = RawStore(d / "raw")
+        run, reports = _crawl(s, store, d / "crawl.sqlite")
+        yield s, store, d / "crawl.sqlite", run, reports
+
+
+def _crawl(sites, store, state_path, **kw):
+    run = crawl(sites.sources(), kw.pop("settings", fast_settings()), store=store, state=state_path, **kw)
+    return run, list(run)
+
+
+def test_first_crawl_finds_exactly_the_reports(first):
+    sites, _, _, run, reports = first
+    truth = sites.truth()
+    found = {r.url: r for r in reports}
+    assert len(found) == len(reports), "a report was yielded twice"
+    assert set(found) == set(truth), (f"missed: {sorted(set(truth) - set(found))}\n"
+                                      f"extra: {sorted(set(found) - set(truth))}")  # recall and precision 100%
+    for url, t in truth.items():
+        r = found[url]
+        assert (r.kind, r.year, r.agency, r.status) == (t.kind, t.year, t.agency, t.status), url
+        if t.kind == "image":
+            assert len(r.images) == t.images and all(f.status == "new" for f in r.files)
+            assert [f.kind for f in r.files] == ["page"] + ["image"] * t.images
+    # the failures say what went wrong, for that URL only
+    errors = {r.url.rsplit("/", 1)[-1]: r.error for r in reports if r.status == "failed"}
+    assert "HTTP 404" in errors["art_100_1020.html"]
+    assert "expected PDF (from the URL), got an HTML page" in errors["P05008.pdf"]
+    s = run.summary
+    assert (s.reports, s.failed, s.new) == (len(truth), 2, len(truth) - 2)
+
+
+def test_listing_metadata_and_shapes(first):
+    reports = first[4]
+    by_tail = {r.url.rsplit("/", 1)[-1]: r for r in reports}
+    # Hanweb: records from the embedded datastore and from dataproxy, the date kept
+    r = by_tail["art_100_1001.html"]
+    assert r.published == "2024-01-01" and r.page.endswith("/col/col100/index.html")
+    assert r.title == "市财政局2023年政府信息公开工作年度报告"      # the title attribute, not the truncated text
+    assert by_tail["art_100_1010.html"].page.endswith("dataproxy.jsp?startrecord=6&endrecord=14&perpage=3")
+    # a truncated listing title is completed from the article's own title
+    assert by_tail["art_101_3002.html"].title == "市水利局2022年政府信息公开工作年度报告"
+    # an attachment: url is the file, page is the article that links it
+    a = by_tail["P05001.doc"]
+    assert a.kind == "attachment" and a.page.endswith("t20240211_5001.html")
+    assert a.title == "城关镇人民政府2023年政府信息公开工作年度报告"            # the anchor text, less ".doc"
+    assert a.files[0].media_type == "application/msword" and a.files[0].size > 0
+    # a download script named by the file it serves
+    assert any(u.endswith("downfile.jsp?classid=0&filename=1003.pdf") for u in (r.url for r in reports))
+    # mislabelled content types do not matter: the bytes decide
+    assert by_tail["P05003.xlsx"].files[0].media_type.endswith("spreadsheetml.sheet")
+    # the redirect: known by the listing's URL, fetched from where it moved
+    assert by_tail["1021.html"].status == "new"
+    # the JSON line
+    j = by_tail["P05004.ofd"].to_json()
+    assert {k: j[k] for k in ("kind", "year", "agency")} == {"kind": "attachment", "year": 2023, "agency": "南山镇人民政府"}
+    assert len(j["sha256"]) == 64 and j["page"].endswith(".html")
+    img = by_tail["art_100_1008.html"].to_json()
+    assert img["kind"] == "image" and len(img["images"]) == 3 and all(len(i["sha256"]) == 64 for i in img["images"])
+
+
+def test_noise_robots_and_politeness(first):
+    sites = first[0]
+    fetched = sites.hanweb.paths() | sites.trs.paths()
+    # robots.txt disallows /private/: never asked for, not even the list page
+    assert not any(p.startswith("/private/") for p in fetched)
+    # look-alikes are rejected by their listing title: their pages are never fetched
+    for noise in ("art_100_2001", "art_100_2002", "art_100_2003", "t20240201_6001", "t20240202_6002", "t20240203_6003"):
+        assert not any(noise in p for p in fetched), noise
+    # chrome links (other columns) are not followed
+    assert "/col/col900/index.html" not in fetched and "/xxgk/zcwj/" not in fetched
+    # per-host concurrency: never above 2, and actually used
+    for server in sites.servers():
+        assert server.violations == []
+        assert server.max_inflight == 2
+    # the 503 was retried once, then fetched
+    assert Counter(p for _, p, _ in sites.trs.log)["/xxgk/zfxxgknb/202402/P05007.pdf"] == 2
+
+
+def test_same_file_under_two_urls_is_stored_once(first):
+    _, store, state_path, _, reports = first
+    by_tail = {r.url.rsplit("/", 1)[-1]: r for r in reports}
+    a, b = by_tail["P05005.pdf"], by_tail["dup.pdf"]
+    assert a.sha256 == b.sha256 and a.files[0].path == b.files[0].path
+    shas = [f.sha256 for r in reports for f in r.files if f.sha256]
+    on_disk = {p.name for p in (store.root).glob("??/??/*")}
+    assert set(shas) <= on_disk
+    state = FetchState(state_path)
+    assert sorted(state.urls_for(a.sha256)) == sorted([a.url, b.url])   # URL → sha256 lineage
+
+
+def test_recrawl_downloads_nothing_unchanged(sites, store, state_path):
+    _crawl(sites, store, state_path)
+    files_before = store.count()
+    for s in sites.servers():
+        s.log.clear()
+    run, reports = _crawl(sites, store, state_path)
+    assert {r.status for r in reports} == {"unchanged", "failed"}
+    assert len(reports) == len(sites.truth())
+    # Every GET was answered 304, except robots.txt (read afresh each crawl) and the file
+    # that failed last time (there is no copy to revalidate).
+    bodies = sites.hanweb.bodies() + sites.trs.bodies()
+    assert sorted(bodies) == sorted(["/robots.txt", "/robots.txt", "/xxgk/zfxxgknb/202403/P05008.pdf"])
+    # The dataproxy list API is a POST (never conditional): its answers are hash-identical.
+    assert run.summary.new == 0 and store.count() == files_before
+
+
+def test_changed_report_is_downloaded_again(sites, store, state_path):
+    _crawl(sites, store, state_path)
+    path = "/xxgk/zfxxgknb/202402/P05004.ofd"
+    from crawl_site import ofd
+    sites.trs.routes[path].body = ofd("trs 4, corrected")
+    _, reports = _crawl(sites, store, state_path)
+    changed = [r for r in reports if r.status == "new"]
+    assert [r.url for r in changed] == [sites.trs.url + path]
+    assert len(FetchState(state_path).lineage(sites.trs.url + path)) == 2   # both versions kept
+
+
+def test_interrupted_crawl_resumes_without_duplicates(sites, store, state_path, monkeypatch):
+    calls = {"n": 0}
+    real = Fetcher.fetch
+
+    def flaky(self, url, **kw):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise RuntimeError("injected crash")
+        return real(self, url, **kw)
+
+    monkeypatch.setattr(Fetcher, "fetch", flaky)
+    first: list = []
+    with pytest.raises(RuntimeError, match="injected crash"):
+        run = crawl(sites.sources(), fast_settings(), store=store, state=state_path)
+        for r in run:
+            first.append(r)
+    assert 0 < len(first) < len(sites.truth())
+    monkeypatch.setattr(Fetcher, "fetch", real)
+    _, second = _crawl(sites, store, state_path)
+    assert sorted(r.url for r in second) == sorted(sites.truth())       # completes, each once
+    done_before = {r.url for r in first if r.status == "new"}
+    assert {r.url for r in second if r.status == "unchanged"} >= done_before
+    # no report body was downloaded twice across the two runs
+    files = [p for s in sites.servers() for p in s.bodies()
+             if p.endswith((".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".png", ".jpg"))
+             and "P05008" not in p]
+    assert len(files) == len(set(files))
+    rows = FetchState(state_path).rows()
+    assert len({r["key"] for r in rows}) == len(rows)
+
+
+def test_dry_run_saves_nothing(sites, tmp_path):
+    run = crawl(sites.sources(), fast_settings(), dry_run=True)
+    reports = list(run)
+    assert {r.url for r in reports} == set(sites.truth())
+    assert {r.status for r in reports} == {"planned", "failed"}     # the 404 article is known to fail
+    fetched = sites.hanweb.paths() | sites.trs.paths()
+    assert not any(p.endswith((".pdf", ".docx", ".ofd", ".png")) for p in fetched)   # no report file
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
+    from crawl.cli import app
+
+    monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
+    res = CliRunner().invoke(app, ["crawl", sites.trs.url + "/xxgk/zfxxgknb/", "--json", "--allow-private",
+                                   "--delay", "0", "--quiet"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    want = {u for u in sites.truth() if u.startswith(sites.trs.url)}
+    assert {x["url"] for x in lines} == want
+    assert all(set(x) >= {"url", "page", "title", "year", "agency", "kind", "sha256"} for x in lines)
+    assert (tmp_path / "data" / "crawl.sqlite").exists() and (tmp_path / "data" / "raw").is_dir()
+    # the one-off source allows its host, nothing else: the Hanweb host is another site
+    assert not sites.hanweb.log
+
+
+def test_cli_refuses_loopback_without_allow_private(sites, tmp_path, monkeypatch):
+    from crawl.cli import app
+
+    monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
+    res = CliRunner().invoke(app, ["crawl", sites.trs.url + "/xxgk/zfxxgknb/", "--json", "--quiet"])
+    assert res.exit_code == 0 and res.stdout.strip() == ""
+    assert not sites.trs.log                                    # not a single request went out
+
+
+def test_source_concurrency_limit_of_one_is_kept(tmp_path):
+    with FixtureSites(limit=1) as sites:
+        trs = sites.sources()[1].model_copy(update={"limits": sites.sources()[1].limits.model_copy(
+            update={"concurrency": 1})})
+        run = crawl([trs], fast_settings(), store=RawStore(tmp_path / "raw"), state=tmp_path / "s.sqlite")
+        assert len(list(run)) == len(sites.trs_truth)
+        assert sites.trs.violations == [] and sites.trs.max_inflight == 1
+
+
+def test_fetched_documents_register_in_the_warehouse(first, tmp_path):
+    """Each fetched file becomes a `documents` row (URL → sha256 lineage) through the
+    storage layer's own API; the same bytes under two URLs are one document."""
+    storage = pytest.importorskip("storage")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    storage.upgrade(url)
+    engine = storage.get_engine(url)
+    reports = first[4]
+    ids = {}
+    for r in reports:
+        for f in r.files:
+            if f.sha256:
+                ids[f.url] = storage.register_document(engine, storage.DocumentInfo(**f.document_fields()))
+    by_tail = {u.rsplit("/", 1)[-1]: i for u, i in ids.items()}
+    assert by_tail["P05005.pdf"] == by_tail["dup.pdf"]
+    assert len(set(ids.values())) == len({f.sha256 for r in reports for f in r.files if f.sha256})
+
+
+def test_max_pages_bounds_a_source(tmp_path):
+    with FixtureSites() as sites:
+        trs = sites.sources()[1]
+        trs = trs.model_copy(update={"limits": trs.limits.model_copy(update={"max_pages": 3})})
+        run = crawl([trs], fast_settings(), store=RawStore(tmp_path / "raw"), state=tmp_path / "s.sqlite")
+        list(run)
+        assert run.summary.pages == 3
+        assert any("max_pages (3) reached" in m for _, m in run.summary.errors)
+        assert len([p for p in sites.trs.paths() if p.endswith(".html") or p.endswith("/")]) <= 3
+
+
+def test_a_page_the_parsers_choke_on_costs_only_that_page(sites, store, state_path, monkeypatch):
+    from crawl import discover
+    real = discover.plan_article
+
+    def choke(source, cand, url, html):
+        if url.endswith("art_100_1001.html"):
+            raise ValueError("unexpected markup")
+        return real(source, cand, url, html)
+
+    monkeypatch.setattr(discover, "plan_article", choke)
+    run, reports = _crawl(sites, store, state_path)
+    assert len(reports) == len(sites.truth()) - 1
+    assert any("internal error reading the page (ValueError: unexpected markup)" in m for _, m in run.summary.errors)
