@@ -103,8 +103,15 @@ def crawl_command(
     per_host: Optional[int] = typer.Option(None, "--per-host", help="Requests in flight per host."),
     max_pages: Optional[int] = typer.Option(None, "--max-pages", help="Pages per source."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line and no summary."),
+    database_url: Optional[str] = typer.Option(None, "--database-url", envvar="GONGKAI_DATABASE_URL",
+                                               help="Warehouse that records each fetched file (URL → sha256)."),
+    load: bool = typer.Option(False, "--load", help="Also extract and load each new report into the warehouse."),
 ) -> None:
     """Find annual reports on the sources' sites and fetch them (only what changed).
+
+    Every fetched file is registered in the warehouse's `documents` table (URL, page it was
+    linked from, sha256, ETag/Last-Modified); `--load` also processes new reports at once
+    (the nightly flow does that otherwise).
 
     Example: gongkai crawl wuwei-bumen --json
     """
@@ -116,8 +123,11 @@ def crawl_command(
         _fail(str(exc))
         return
     out = Console(soft_wrap=True, highlight=False)
+    register = None if dry_run else _warehouse_hook(database_url, load)
 
     def show(rep: FoundReport) -> None:
+        if register:
+            register(rep)
         if as_json:
             print(json.dumps(rep.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -128,6 +138,28 @@ def crawl_command(
     summary = run_crawl(chosen, settings, dry_run=dry_run, on_report=show, progress=not quiet)
     if not quiet:
         print_summary(summary, dry_run=dry_run)
+
+
+def _warehouse_hook(database_url: str | None, load: bool) -> Callable[[FoundReport], None]:
+    """Register every fetched file as a document (lineage URL → sha256); with `load`, process
+    the new ones (extract → normalize → validate → load) as they arrive."""
+    from gongkai.ingest import process_file
+    from storage import DocumentInfo, database_url as resolve_url, get_engine, register_document, upgrade
+
+    engine = get_engine(resolve_url(database_url))
+    upgrade(engine)
+
+    def hook(rep: FoundReport) -> None:
+        fetched = [f for f in rep.files if f.sha256]
+        for f in fetched:
+            register_document(engine, DocumentInfo(**f.document_fields()))
+        if load and rep.status == "new" and fetched:
+            main = fetched[0]
+            members = [Path(f.path) for f in fetched] if rep.kind == "image" and len(fetched) > 1 else None
+            process_file(engine, Path(main.path), source_url=main.url, referrer_url=main.page_url,
+                         members=members)
+
+    return hook
 
 
 @sources_app.command("add")

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from crawl import classify as C
 from crawl.cms import generic
 from crawl.model import Kind, Link
+from crawl.politeness import host_of
 from crawl.sources import Source
 
 
@@ -59,7 +60,7 @@ def _dir(url: str) -> str:
 def in_scope(source: Source, url: str) -> bool:
     """Inside a start URL's directory (on an allowed host)."""
     parts = urlsplit(url)
-    if not source.allows_host(parts.netloc):
+    if not source.allows_host(host_of(url)):
         return False
     return any(parts.path.startswith(_dir(s)) and _dir(s) != "/" for s in source.start_urls)
 
@@ -70,7 +71,7 @@ def sort_links(source: Source, page_url: str, links: list[Link], depth: int, max
     pages: list[tuple[Link, int]] = []
     candidates: list[Candidate] = []
     for link in links:
-        host = urlsplit(link.url).netloc
+        host = host_of(link.url)
         if not source.allows_host(host) or not source.wanted(link.url):
             continue
         if link.role in ("next", "api"):
@@ -171,9 +172,9 @@ def plan_article(source: Source, cand: Candidate, url: str, html: str) -> list[P
     year = cand.year or page_cls.year
     agency = cand.agency or page_cls.agency or d.publisher or source.agency
     files = [a for a in attachments_of(url, html)
-             if source.allows_host(urlsplit(a.url).netloc) and source.wanted(a.url)
+             if source.allows_host(host_of(a.url)) and source.wanted(a.url)
              and not C.classify(a.title).reason.startswith("look-alike")]
-    images = [i.url for i in d.images if source.allows_host(urlsplit(i.url).netloc) and source.wanted(i.url)]
+    images = [i.url for i in d.images if source.allows_host(host_of(i.url)) and source.wanted(i.url)]
     plans: list[Plan] = []
     if d.is_inline_report:
         plans.append(Plan("inline_html", url, title, year, agency, [Link(u, "image") for u in images], images, True))

@@ -34,8 +34,19 @@ class Refused(GongkaiError):
 
 
 def host_of(url: str) -> str:
+    """`host[:port]` (an IPv6 literal in brackets): one politeness slot per host and port."""
     parts = urlsplit(url)
-    return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+    name = (parts.hostname or "").lower()
+    if ":" in name:
+        name = f"[{name}]"
+    return name + (f":{parts.port}" if parts.port else "")
+
+
+def hostname_of(host: str) -> str:
+    """`host[:port]` → the bare host name (`[::1]:80` → `::1`)."""
+    if host.startswith("["):
+        return host[1:host.index("]")].lower()
+    return host.split(":")[0].lower()
 
 
 @dataclass

@@ -289,6 +289,7 @@ class CrawlRun:
         elif task.purpose == "article" and cand is not None and cand.verdict == "report" \
                 and not isinstance(exc, Refused):
             # The listing says a report is there and we could not get it: a failed report.
+            self._reported.add(url)
             yield from self._emit(FoundReport(task.source.name, url, task.page_url, cand.title, cand.year,
                                               cand.agency, "inline_html", cand.link.date, files=[failed]))
 

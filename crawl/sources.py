@@ -95,7 +95,9 @@ class Source(BaseModel):
         return hosts | {h.lower() for h in self.hosts}
 
     def allows_host(self, host: str) -> bool:
-        return host.split(":")[0].lower() in self.allowed_hosts
+        """`host` as `host[:port]` (what `politeness.host_of` gives)."""
+        from crawl.politeness import hostname_of
+        return hostname_of(host) in self.allowed_hosts
 
     def wanted(self, url: str, *, is_list: bool = False) -> bool:
         """Not excluded; and a list page must match an `include` pattern when there are any."""

@@ -101,8 +101,9 @@ def ephemeral_server() -> Iterator[str | None]:
         if updates:
             stack.enter_context(temporary_settings(updates=updates))
         server = SubprocessASGIServer()  # the instance Prefect itself would use (port None)
-        server.start(timeout=STARTUP_TIMEOUT_S)
-        stack.callback(_stop, server)
+        if not server.running:  # else someone in this process started it, and stops it
+            server.start(timeout=STARTUP_TIMEOUT_S)
+            stack.callback(_stop, server)
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
         stack.enter_context(handoff.ephemeral())
         yield server.api_url

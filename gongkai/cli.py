@@ -259,6 +259,11 @@ def _print_load_summary(outcomes, engine) -> None:
                   'handled_total, failed_checks FROM bi_reports ORDER BY agency, year"')
 
 
+# `gongkai crawl` and `gongkai sources` live with the crawler
+from crawl.cli import app as crawl_app  # noqa: E402
+
+app.add_typer(crawl_app)
+
 db_app = typer.Typer(help="Warehouse schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -15,8 +15,8 @@ drawn with `draw_debug`:
     region_positions(...)           row and column boundaries (clusters of line positions)
     positions_to_cells(...)         atomic grid; neighbours merge where their shared border
                                     is mostly missing → cells with row/col spans
-    grid_from_boxes(boxes)          the fallback for tables without rulings: rows and
-                                    columns from the alignment of text boxes
+
+Tables printed without rulings are rebuilt from text boxes instead: see `ocr.borderless`.
 
 Why keep only anchored lines: runs of horizontal strokes in adjacent glyphs (一二三) or
 underlined text look like rulings after an opening; at 200 dpi they made spurious rows,
@@ -442,63 +442,6 @@ def find_grids(scan: PageScan) -> PageScan:
         cells = positions_to_cells(rows, cols, h_kept, v_kept, tol)
         scan.grids.append(TableGrid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=rows, cols=cols, cells=cells))
     return scan
-
-
-# --- 4. tables without rulings ------------------------------------------------------------
-
-
-def grid_from_boxes(boxes: list[BBox], text_h: float, min_cols: int = 3, min_rows: int = 3) -> TableGrid | None:
-    """A grid from the alignment of text boxes, for a table printed without rulings.
-
-    Rows: boxes whose vertical extents overlap. Columns: the gaps that no box crosses in
-    the x-projection of all boxes. Returns None unless at least `min_rows` rows have
-    boxes in at least `min_cols` columns (a page of prose is not a table).
-    """
-    if not boxes:
-        return None
-    # rows by vertical overlap
-    rows: list[list[BBox]] = []
-    for b in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
-        cy = (b[1] + b[3]) / 2
-        if rows:
-            last = rows[-1]
-            top = min(x[1] for x in last)
-            bottom = max(x[3] for x in last)
-            if top <= cy <= bottom:
-                last.append(b)
-                continue
-        rows.append([b])
-    x0 = min(b[0] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    cover = np.zeros(x1 - x0 + 1, bool)
-    for b in boxes:
-        cover[b[0] - x0: b[2] - x0] = True
-    min_gap = max(4, int(text_h * 0.8))
-    gaps, start = [], None
-    for i, c in enumerate(cover):
-        if not c and start is None:
-            start = i
-        elif c and start is not None:
-            if i - start >= min_gap:
-                gaps.append((start + i) // 2 + x0)
-            start = None
-    cols = [x0] + gaps + [x1]
-    if len(cols) - 1 < min_cols:
-        return None
-
-    def col_of(x: float) -> int:
-        return max(0, min(len(cols) - 2, int(np.searchsorted(cols, x, side="right")) - 1))
-
-    wide_rows = sum(1 for r in rows if len({col_of((b[0] + b[2]) / 2) for b in r}) >= min_cols)
-    if wide_rows < min_rows:
-        return None
-    ys = [min(b[1] for b in rows[0])]
-    for a, b in zip(rows, rows[1:]):
-        ys.append((max(x[3] for x in a) + min(x[1] for x in b)) // 2)
-    ys.append(max(b[3] for b in rows[-1]))
-    cells = [GridCell(r, c, 1, 1, (cols[c], ys[r], cols[c + 1], ys[r + 1]))
-             for r in range(len(rows)) for c in range(len(cols) - 1)]
-    return TableGrid(bbox=(cols[0], ys[0], cols[-1], ys[-1]), rows=ys, cols=cols, cells=cells, ruled=False)
 
 
 # --- debugging ----------------------------------------------------------------------------

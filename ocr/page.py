@@ -5,7 +5,7 @@
       grid.prepare / grid.find_grids       ruled tables
       read.read_grid                       their cells
       read.read_boxes                      text outside them (detector + recogniser)
-      find_borderless(boxes)               a table without rulings, from box alignment
+      find_borderless(boxes)               a table without rulings (`ocr.borderless`)
       is_page_furniture(line)              page numbers dropped
 
 `Place` says where the picture sits, so that every bbox lands in the units of the page it
@@ -21,6 +21,7 @@ import numpy as np
 
 from gongkai.document import Cell, Provenance, Table, TextBlock
 
+from . import borderless as B
 from . import grid as G
 from . import read as R
 from .backends import OcrBackend
@@ -118,39 +119,14 @@ def to_table(scan: G.PageScan, grid: G.TableGrid, cells: list[R.ReadCell], place
 
 def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
                     ) -> tuple[tuple[float, Table], set[int]] | None:
-    """A table printed without rulings: the longest run of text rows that hold three or
-    more separate boxes, turned into a grid by `grid.grid_from_boxes`. Returns ((top,
-    Table), ids of the boxes it used) or None."""
-    rows = _rows(boxes, scan.text_h)
-    runs: list[list[list[R.TextLine]]] = []
-    current: list[list[R.TextLine]] = []
-    for row in rows:
-        if len(row) >= 3:
-            current.append(row)
-        else:
-            if len(current) >= 3:
-                runs.append(current)
-            current = []
-    if len(current) >= 3:
-        runs.append(current)
-    if not runs:
+    """A table printed without rulings (`borderless.find_borderless`) as a `Table`.
+    Returns ((top, Table), ids of the boxes it used) or None."""
+    found = B.find_borderless(boxes, scan.text_h)
+    if found is None:
         return None
-    run = max(runs, key=len)
-    members = [b for row in run for b in row]
-    grid = G.grid_from_boxes([b.bbox for b in members], scan.text_h)
-    if grid is None:
-        return None
-    texts: dict[int, list[R.TextLine]] = {}
-    for b in members:
-        cx, cy = (b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2
-        for k, c in enumerate(grid.cells):
-            x0, y0, x1, y1 = c.bbox
-            if x0 <= cx <= x1 and y0 <= cy <= y1:
-                texts.setdefault(k, []).append(b)
-                break
     cells = []
-    for k, c in enumerate(grid.cells):
-        parts = sorted(texts.get(k, []), key=lambda b: (b.bbox[1], b.bbox[0]))
+    for k, c in enumerate(found.grid.cells):
+        parts = [boxes[i] for i in found.cells.get(k, [])]
         if not parts:
             cells.append(R.ReadCell(c, "", 1.0))
             continue
@@ -160,20 +136,8 @@ def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
             cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text))
         else:
             cells.append(R.ReadCell(c, text, round(min(b.score for b in parts), 4)))
-    return (grid.bbox[1], to_table(scan, grid, cells, place)), {id(b) for b in members}
-
-
-def _rows(boxes: list[R.TextLine], text_h: float) -> list[list[R.TextLine]]:
-    rows: list[list[R.TextLine]] = []
-    for b in sorted(boxes, key=lambda b: (b.bbox[1] + b.bbox[3]) / 2):
-        cy = (b.bbox[1] + b.bbox[3]) / 2
-        if rows:
-            last = rows[-1]
-            if max(x.bbox[1] for x in last) - 0.2 * text_h <= cy <= min(x.bbox[3] for x in last) + 0.2 * text_h:
-                last.append(b)
-                continue
-        rows.append([b])
-    return rows
+    table = to_table(scan, found.grid, cells, place)
+    return (found.grid.bbox[1], table), {id(boxes[i]) for i in found.used}
 
 
 def is_page_furniture(line: R.TextLine, height: int) -> bool:

@@ -180,7 +180,7 @@ def build_hanweb() -> tuple[dict[str, Route], list[Truth], dict[str, list[tuple[
     r["/art/2024/1/21/art_100_1021.html"] = Route(article("市人社局2023年政府信息公开工作年度报告", REPORT_BODY).encode())
     truth.append(Truth("/art/old/1021.html", "inline_html", 2023, "市人社局"))
     all_entries = entries[:2] + noise + entries[2:]   # 15 records: 5 inline, 10 via dataproxy
-    inline, rest = all_entries[:5], all_entries[5:]
+    inline = all_entries[:5]                           # the rest comes through dataproxy
     sub = ("<div class='sub'><a href='/col/col101/index.html'>2022年</a> <a href='/private/col.html'>内部年报</a> "
            "<a href='/col/col102/index.html'>2021年度政府信息公开工作年度报告</a></div>")
     # a column named like a report: read as the list it is

@@ -53,7 +53,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(d))
     monkeypatch.delenv("GONGKAI_DATABASE_URL", raising=False)
     monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
-    monkeypatch.delenv("GONGKAI_SOURCES", raising=False)
+    monkeypatch.setenv("GONGKAI_SOURCES", str(tmp_path / "no-sources.yaml"))  # never a real sources.yaml
     return d
 
 

@@ -213,6 +213,16 @@ def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
     assert (tmp_path / "data" / "crawl.sqlite").exists() and (tmp_path / "data" / "raw").is_dir()
     # the one-off source allows its host, nothing else: the Hanweb host is another site
     assert not sites.hanweb.log
+    # every fetched file is a `documents` row of the warehouse, with its URL → sha256 lineage
+    from sqlalchemy import text
+
+    from storage import get_engine
+
+    with get_engine(f"sqlite:///{tmp_path / 'data' / 'gongkai.sqlite'}").connect() as conn:
+        docs = {r.sha256: r for r in conn.execute(text("SELECT sha256, source_url, referrer_url, status FROM documents"))}
+    fetched = {x["sha256"] for x in lines if x["sha256"]}
+    assert fetched and fetched <= set(docs)
+    assert all(docs[s].source_url and docs[s].status == "fetched" for s in fetched)
 
 
 def test_cli_refuses_loopback_without_allow_private(sites, tmp_path, monkeypatch):
