@@ -30,7 +30,9 @@ _BODY_YEAR = re.compile(_YEAR + r"\s*年(?:度)?[，,\s]")
 _DATE = re.compile(r"(20[0-4]\d)\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*日?")
 _DATE_COMPACT = re.compile(r"^(20[0-4]\d)(\d{2})(\d{2})$")
 # a sentence that mentions the report ("现公布…年度报告", "根据《条例》…") is not its title
-_SENTENCE = re.compile(r"[，,。；;：:、《》]|^(?:根据|现公布|本报告|按照|依据)")
+_SENTENCE = re.compile(r"[，,。；;：:、《》]|^(?:根据|现公布|公布|本报告|按照|依据)")
+# "…的规定，现公布X2022年度政府信息公开工作年度报告。": the agency, when no title line is readable
+_PUBLISHES = re.compile(r"公布(.{2,40}?)(?:20[0-4]\d\s*年度?)?(?:的)?政府信息公开(?:工作)?年度报告")
 _AGENCY_SUFFIX = re.compile(r"(文件|办公室文件)$")
 _AGENCY_CLEAN = re.compile(r"^(?:关于|《)|(?:关于|的|》|《)$")
 
@@ -79,6 +81,16 @@ def title_and_agency(doc: ExtractedDocument) -> tuple[str | None, str | None, in
                 head = _AGENCY_SUFFIX.sub("", prev)
         return line, (head or None), year
     return None, None, None
+
+
+def agency_from_sentence(doc: ExtractedDocument) -> str | None:
+    """The agency named in the opening sentence ("现公布X2022年度政府信息公开工作年度报告")."""
+    text = "".join(_lines(doc)[:15]).replace(" ", "")
+    m = _PUBLISHES.search(text)
+    if not m:
+        return None
+    head = _AGENCY_CLEAN.sub("", m.group(1))
+    return head if 2 <= len(head) <= 40 and not _SENTENCE.search(head) else None
 
 
 def agency_from_metadata(doc: ExtractedDocument) -> str | None:

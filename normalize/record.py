@@ -9,7 +9,8 @@ from . import metadata as meta
 from . import sections
 from . import template as T
 from .infer import resolve_short_rows
-from .tables import TableMapping, classify, detect_template, map_active, map_applications, map_review
+from .tables import (TableMapping, classify, detect_template, map_active, map_applications, map_review,
+                     template_from_applications)
 
 TABLE_LABELS = {"active": "二", "applications": "三", "review": "四"}
 LOW_CONFIDENCE = 0.8
@@ -21,11 +22,13 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     what is missing or wrong becomes a status and a finding."""
     classified = [(t, classify(t)) for t in doc.tables()]
     title, agency, title_year = meta.title_and_agency(doc)
-    agency = agency or meta.agency_from_metadata(doc)
+    agency = agency or meta.agency_from_sentence(doc) or meta.agency_from_metadata(doc)
     year = meta.reporting_year(doc, title_year)
 
     template = detect_template([t for t, k in classified if k == "active"]) or \
-        detect_template([t for t, _ in classified]) or ("2019" if year and year <= 2020 else "2021")
+        detect_template([t for t, _ in classified]) or \
+        template_from_applications([t for t, k in classified if k == "applications"]) or \
+        ("2019" if year and year <= 2020 else "2021")
     mapping = map_all(classified, template)
     statuses = table_statuses(doc, mapping)
 

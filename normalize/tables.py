@@ -61,9 +61,13 @@ def detect_template(tables: list[Table]) -> str | None:
     return max(hits, key=lambda v: hits[v])
 
 
-def has_split_other(tables: list[Table]) -> bool:
+def template_from_applications(tables: list[Table]) -> str | None:
+    """Without table 二, table 三's （六）其他处理 tells: three sub-rows ⇒ 2021, one row ⇒ 2019
+    (canonical-record spec). Weaker evidence than table 二's labels, so used only after them."""
     text = "".join(labels.squash(t.to_text()) for t in tables)
-    return "逾期不补正" in text or "逾期未按收费通知" in text
+    if "其他处理" not in text:
+        return None
+    return "2021" if ("逾期不补正" in text or "逾期未按收费通知" in text) else "2019"
 
 
 # ---- table 二 -------------------------------------------------------------------------------
