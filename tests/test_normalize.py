@@ -140,3 +140,18 @@ def test_signature_date_ignores_dated_sentences():
     doc = ExtractedDocument(blocks=[TextBlock("2023年1月16日，我局召开会议。"), TextBlock("某某局"),
                                     TextBlock("2023年1月20日        ")])
     assert published_date(doc) == "2023-01-20"
+
+
+def test_without_table_two_a_one_row_other_means_the_2019_template():
+    rows = [["(本列数据的勾稽关系为:…)", "申请人情况", "总计"]]
+    rows += [[r.label, *["0"] * 7] for r in T.apply_rows("2019")]
+    assert to_record(ExtractedDocument(blocks=[_flat(rows)])).template == "2019"
+    rows = [[r.label, *["0"] * 7] for r in T.apply_rows("2021")]
+    assert to_record(ExtractedDocument(blocks=[_flat(rows)])).template == "2021"
+
+
+def test_agency_from_the_opening_sentence_when_the_title_is_unreadable():
+    doc = ExtractedDocument(blocks=[TextBlock("福建省行场督管理局2022年政府信息公于工作年度"),  # an OCR'd title
+                                    TextBlock("根据《中华人民共和国政府信息公开条例》的规定，现"),
+                                    TextBlock("公布福建省市场监督管理局2022年度政府信息公开工作年度报告。")])
+    assert to_record(doc).agency == "福建省市场监督管理局"
