@@ -32,14 +32,7 @@ HEAD_BYTES = 8192
 
 
 def _modules() -> list[ModuleType]:
-    out = []
-    for name in EXTRACTORS:
-        try:
-            out.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:  # TEMP during development
-            if exc.name != name:
-                raise
-    return out
+    return [importlib.import_module(name) for name in EXTRACTORS]
 
 
 def sniff(path: Path) -> ModuleType:
