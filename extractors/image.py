@@ -4,8 +4,9 @@ Agencies post a report's tables as one picture each, or a whole report as a scan
 The extractor only opens the file (so that damaged bytes are a `BadDocument` here, not an
 OCR failure later) and hands each frame on as picture bytes; `ocr.enrich` reads them.
 
-A single-frame file's block carries the file's own bytes; each frame of a multi-frame file
-(TIFF, animated GIF) is re-encoded as PNG so that every block holds exactly one picture.
+A single-frame file's block carries the file's own bytes; each page of a multi-page TIFF is
+re-encoded as PNG so that every block holds exactly one picture (an animated GIF or PNG is
+one picture: its other frames are animation, not pages).
 Page numbers are the frame numbers (1-based); bbox units are the picture's pixels.
 """
 from __future__ import annotations
@@ -20,6 +21,9 @@ FORMAT = "image"
 
 MAX_PIXELS = 400_000_000
 """A picture claiming more pixels than this is a decompression bomb, not a scan."""
+
+ANIMATED = frozenset({"GIF", "PNG", "WEBP"})
+"""Formats whose further frames are animation (an animated GIF or APNG), not pages."""
 
 _MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "BMP": "image/bmp", "GIF": "image/gif", "TIFF": "image/tiff",
           "WEBP": "image/webp", "MPO": "image/jpeg"}
@@ -50,7 +54,7 @@ def extract(path: Path) -> ExtractedDocument:
             if w * h > MAX_PIXELS:
                 raise BadDocument(f"picture of {w}×{h} pixels is too large to be a page")
             kind = im.format or ""
-            n = getattr(im, "n_frames", 1)
+            n = getattr(im, "n_frames", 1) if kind not in ANIMATED else 1
             frames: list[bytes] = []
             if n > 1:
                 for frame in ImageSequence.Iterator(im):

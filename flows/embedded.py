@@ -140,7 +140,11 @@ def run_once(*, sources: str | None = None, only: list[str] | None = None, inbox
     """Run the nightly flow once, here (see the module docstring). Returns whether it
     succeeded, why not, and the summary (documents found/new/unchanged/loaded/skipped/failed,
     findings by rule, failed documents with their errors). Never raises for a document's
-    failure; raises for a configuration error (a missing sources file that was named)."""
+    failure. A configuration error (a named sources file that is missing or invalid) fails
+    the run: `ok` False, the error in `message`, an empty summary.
+
+    `quiet_tasks` turns Prefect's per-task log lines (three per document) down to warnings
+    in this process; the flow's own lines and every error stay."""
     started = time.perf_counter()
     with ephemeral_server():
         from flows.nightly import nightly

@@ -65,10 +65,26 @@ def _poll(try_once, wait_s: float) -> bool:
         time.sleep(POLL_S)
 
 
+_lock_engines: dict[str, Engine] = {}
+
+
+def _lock_engine(engine: Engine) -> Engine:
+    """Locks are held for a document's whole processing, one connection each: they get
+    connections of their own (no pool), so that they never starve the pool the loads use."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    key = engine.url.render_as_string(hide_password=False)
+    with _memory_guard:
+        if key not in _lock_engines:
+            _lock_engines[key] = create_engine(engine.url, poolclass=NullPool)
+        return _lock_engines[key]
+
+
 @contextmanager
 def _pg_lock(engine: Engine, sha256: str, wait_s: float) -> Iterator[bool]:
     key = _key64(sha256)
-    conn = engine.connect()
+    conn = _lock_engine(engine).connect()
     try:
         got = _poll(lambda: bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()), wait_s)
         conn.commit()

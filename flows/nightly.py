@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
-from flows import handoff, steps, summary as report, tasks
+from flows import fetching, handoff, steps, summary as report, tasks
 from flows.process_document import process_refs
 from flows.settings import FlowSettings, make_task_runner
 
@@ -31,10 +31,10 @@ SETTINGS = tasks.SETTINGS
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
-@task(name="crawl", cache_policy=NO_CACHE, **tasks._retry_options(SETTINGS))
+@task(name="crawl", cache_policy=NO_CACHE, **tasks.retry_options(SETTINGS))
 def crawl_sources(sources: str | None, only: list[str] | None) -> tuple[list[steps.DocRef], dict[str, Any] | None]:
-    """The crawl step: `steps.crawl_reports` (the crawler's public loop)."""
-    return steps.crawl_reports(sources, only)
+    """The crawl step: `fetching.crawl_reports` (the crawler's public loop)."""
+    return fetching.crawl_reports(sources, only)
 
 
 @task(name="scan-inbox", cache_policy=NO_CACHE)
@@ -68,10 +68,10 @@ def process_and_report(kind: str, refs: list[steps.DocRef], database_url: str | 
         todo = []
         for r in refs:
             st = states.get(r.sha256) if r.sha256 else None
-            if r.sha256 is None or steps.needs_processing(st, limit):
-                todo.append(r)
-            elif st[0] == "failed":
+            if steps.given_up(r, st, limit):
                 given_up += 1
+            elif r.sha256 is None or steps.needs_processing(st, limit):
+                todo.append(r)
             else:
                 already += 1
     log.info("%s: %d documents, %d to process", kind, len(refs), len(todo))
@@ -95,7 +95,8 @@ def process_and_report(kind: str, refs: list[steps.DocRef], database_url: str | 
 
 @flow(name="nightly", task_runner=make_task_runner(SETTINGS), log_prints=True)
 def nightly(sources: str | None = None, only: list[str] | None = None, inbox: str | None = None,
-            database_url: str | None = None, max_attempts: int | None = None, hand_off: bool = True):
+            database_url: str | None = None, max_attempts: int | None = None, hand_off: bool = True,
+            refresh_cache: bool = False):
     """Crawl, process what is new or changed, load, summarize.
 
     Parameters:
@@ -108,10 +109,13 @@ def nightly(sources: str | None = None, only: list[str] | None = None, inbox: st
         max_attempts: a document that failed this many times is no longer retried by the
             nightly run (default `GONGKAI_MAX_ATTEMPTS`, 3); `reprocess` still takes it.
         hand_off: give each failed document its own retryable `process-document` run.
+        refresh_cache: extract the documents it processes again even when their content was
+            extracted before (the cache key already changes with the extraction code; this
+            is for what it cannot see, e.g. a new OCR model).
     """
     tasks.migrate(database_url)
     refs, crawled = crawl_sources(sources, only)
     if inbox:
         refs = refs + scan_inbox(inbox)
     return process_and_report("nightly", refs, database_url, settings=SETTINGS, max_attempts=max_attempts,
-                              hand_off=hand_off, crawl=crawled)
+                              hand_off=hand_off, refresh_cache=refresh_cache, crawl=crawled)

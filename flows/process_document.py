@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.futures import as_completed
 
-from flows import steps, tasks
+from flows import fetching, steps, tasks
 from flows.locks import document_lock
 from flows.settings import FlowSettings, make_task_runner
 from flows.steps import DocOutcome, DocRef
@@ -32,8 +32,9 @@ def process_refs(refs: list[DocRef], database_url: str | None, *, settings: Flow
     in the order they finished. Must run inside a flow (it submits tasks).
 
     A document whose lock another run holds (after `lock_wait_s`) is reported `busy` and left
-    alone. Failures are recorded in the warehouse and returned as outcomes; only an error of
-    the warehouse itself while recording a failure propagates."""
+    alone. A document's failures are recorded in the warehouse and returned as outcomes;
+    the warehouse's own errors (after the task retries) propagate only from registration,
+    which comes first: a warehouse that cannot register documents fails the run."""
     t = tasks.configured(settings)
     extract = t["extract"].with_options(refresh_cache=True) if refresh_cache else t["extract"]
     engine = tasks.engine_for(database_url)
@@ -76,8 +77,10 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    what = p.get("sha256") or p.get("path") or p.get("url") or "?"
-    return "doc-" + (what[:12] if p.get("sha256") else what.rstrip("/").rsplit("/", 1)[-1][:60])
+    where = p.get("path") or p.get("url")
+    if where:
+        return "doc-" + where.rstrip("/").rsplit("/", 1)[-1][:60]
+    return "doc-" + (p.get("sha256") or "?")[:12]
 
 
 @flow(name="process-document", flow_run_name=_run_name, task_runner=make_task_runner(SETTINGS.replace(task_runner="thread")),
@@ -105,7 +108,7 @@ def process_document(sha256: str | None = None, path: str | None = None, url: st
     log = get_run_logger()
     engine = tasks.engine_for(database_url)
     tasks.migrate(database_url)
-    with steps.UrlFetcher(steps.crawl_settings(allow_private=allow_private)) as fetcher:
+    with fetching.UrlFetcher(fetching.crawl_settings(allow_private=allow_private)) as fetcher:
         ref = steps.resolve(engine, sha256=sha256, path=path, url=url, page_url=page_url, members=members,
                             fetch=fetcher.fetch)
     if sha256 and ref.sha256 != sha256 and not members:

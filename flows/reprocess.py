@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 
-from flows import steps, tasks
+from flows import fetching, steps, tasks
 from flows.nightly import process_and_report
 from flows.settings import make_task_runner
 
@@ -21,7 +21,7 @@ SETTINGS = tasks.SETTINGS
 STATUSES = ("failed", "fetched", "extracted", "loaded", "skipped", "all")
 
 
-@task(name="select-documents", cache_policy=NO_CACHE, **tasks._retry_options(SETTINGS))
+@task(name="select-documents", cache_policy=NO_CACHE, **tasks.retry_options(SETTINGS))
 def select_documents(status: str, limit: int | None, database_url: str | None) -> list[dict]:
     from storage.models import Document
 
@@ -38,7 +38,7 @@ def select_documents(status: str, limit: int | None, database_url: str | None) -
 def find_documents(rows: list[dict], database_url: str | None) -> list[steps.DocRef]:
     engine = tasks.engine_for(database_url)
     refs = []
-    with steps.UrlFetcher() as fetcher:
+    with fetching.UrlFetcher() as fetcher:
         for r in rows:
             try:
                 refs.append(steps.resolve(engine, sha256=r["sha256"], path=r["path"], url=r["source_url"],

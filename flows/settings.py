@@ -113,6 +113,10 @@ def make_task_runner(settings: FlowSettings):
     overlap the heavy part). `dask`: `prefect_dask.DaskTaskRunner`, on the scheduler at
     `dask_address`, else on a local cluster of `workers` processes with one thread each
     (extraction is CPU-bound Python; one thread per process sidesteps the GIL).
+
+    The flow's own process must give the workers its Prefect API: in ephemeral mode that is
+    what `flows.embedded` does (a flow started without a server and without it would have
+    every Dask worker start an ephemeral server of its own).
     """
     if settings.task_runner == "dask":
         try:
@@ -122,8 +126,11 @@ def make_task_runner(settings: FlowSettings):
                                "pip install 'gongkai[dask]'") from exc
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
+        # One OCR thread per worker process: the workers are the parallelism (ocr/backends.py:
+        # 2 onnxruntime threads per process under contention were slower than 1).
+        env = {"GONGKAI_OCR_THREADS": os.environ.get("GONGKAI_OCR_THREADS", "1")}
         return DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+                                              "processes": True, "dashboard_address": None, "env": env})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=settings.workers)

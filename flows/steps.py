@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -48,6 +48,7 @@ class DocRef:
     origin: str = "inbox"          # inbox | crawl | url | warehouse
     fetch_status: str = "new"      # new | unchanged | failed (what the crawl said)
     fetch_error: str | None = None
+    fetch_attempts: int = 0        # consecutive failed fetches of `url` (the crawler's fetch state)
 
     @property
     def name(self) -> str:
@@ -168,6 +169,16 @@ def warehouse_states(engine: Engine, shas: Iterable[str]) -> dict[str, tuple[str
 DONE = ("loaded", "skipped")
 
 
+def given_up(ref: DocRef, state: tuple[str, int] | None, max_attempts: int) -> bool:
+    """A document failed `max_attempts` times already (the warehouse's attempts), or its URL
+    failed to fetch more than `max_attempts` crawls in a row (tonight's included): the nightly
+    run stops retrying it and no longer fails because of it (the summary counts it as
+    given up; `reprocess` or a process-document run still takes it)."""
+    if ref.sha256 is None:
+        return ref.fetch_attempts > max_attempts
+    return state is not None and state[0] == "failed" and state[1] >= max_attempts
+
+
 def needs_processing(state: tuple[str, int] | None, max_attempts: int) -> bool:
     """Whether a document the nightly run sees should be processed: never seen, or not
     finished (a crashed run left it `fetched`/`extracted`), or failed fewer than
@@ -190,22 +201,22 @@ def resolve(engine: Engine, *, sha256: str | None = None, path: str | None = Non
     (`fetch(url, page_url)` → DocRef). Raises BadDocument when none of them finds the bytes.
     """
     if members:
-        missing = [m for m in members if not _exists(m)]
+        missing = [m for m in members if not is_local_file(m)]
         if missing:
             raise BadDocument(f"missing member files: {', '.join(missing)}")
         shas = [sha256_file(m) for m in members]
         return DocRef(sha256=group_sha256(shas), path=members[0], members=tuple(members), url=url,
                       page_url=page_url, origin="crawl" if url else "inbox")
-    if path and _exists(path):
+    if path and is_local_file(path):
         return ref_from_path(path, url=url, page_url=page_url, origin="crawl" if url else "inbox")
     row = _document_row(engine, sha256) if sha256 else None
     if row is not None:
         url = url or row["source_url"]
         page_url = page_url or row["referrer_url"]
-        if row["path"] and _exists(row["path"]) and sha256_file(row["path"]) == sha256:
+        if row["path"] and is_local_file(row["path"]) and sha256_file(row["path"]) == sha256:
             return ref_from_path(row["path"], url=url, page_url=page_url, origin="warehouse")
     if sha256:
-        stored = _raw_store_path(sha256)
+        stored = raw_store_path(sha256)
         if stored:
             return ref_from_path(stored, url=url, page_url=page_url, origin="crawl" if url else "warehouse")
     if url and fetch is not None:
@@ -215,7 +226,7 @@ def resolve(engine: Engine, *, sha256: str | None = None, path: str | None = Non
                       "warehouse or the raw store knows, or a URL to fetch")
 
 
-def _exists(path: str) -> bool:
+def is_local_file(path: str) -> bool:
     return "://" not in path and Path(path).is_file()
 
 
@@ -231,7 +242,7 @@ def _document_row(engine: Engine, sha256: str) -> Mapping[str, Any] | None:
                             .where(Document.sha256 == sha256.lower())).mappings().first()
 
 
-def _raw_store_path(sha256: str) -> str | None:
+def raw_store_path(sha256: str) -> str | None:
     try:
         from crawl.rawstore import RawStore, open_store
     except ImportError:  # pragma: no cover - the crawler is optional for the flows
@@ -348,73 +359,6 @@ def is_transient(exc: BaseException | None) -> bool:
     return isinstance(exc, (ConnectionError, BrokenPipeError))
 
 
-# ---- fetching report URLs (backfill, a failed fetch handed to process-document) ----------
-
-def crawl_settings(**changes: Any):
-    """The crawler's settings (its defaults: 2 s between requests to a host, 2 in flight per
-    host, robots.txt respected), with `changes`."""
-    from crawl.settings import CrawlSettings
-
-    return CrawlSettings(**changes)
-
-
-@dataclass
-class UrlFetcher:
-    """Fetch report files by URL into the raw store, through the crawler's `Fetcher` (one per
-    flow run, shared by its threads, so its per-host slots bound concurrency per host and its
-    delay spaces requests) and its fetch state (conditional requests next time)."""
-
-    settings: Any = None
-    _fetcher: Any = field(default=None, init=False)
-    _state: Any = field(default=None, init=False)
-    _store: Any = field(default=None, init=False)
-
-    def __enter__(self) -> "UrlFetcher":
-        from crawl.http import Fetcher
-        from crawl.rawstore import open_store
-        from crawl.settings import CrawlSettings
-        from crawl.state import FetchState
-
-        self.settings = self.settings or CrawlSettings()
-        self._fetcher, self._state, self._store = Fetcher(self.settings), FetchState(), open_store()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._fetcher.close()
-        self._state.close()
-
-    def fetch(self, url: str, page_url: str | None = None) -> DocRef:
-        """One URL → a DocRef (fetch_status new/unchanged, or failed with the error). Transient
-        failures were already retried by the crawler's fetcher."""
-        from crawl.http import FetchError
-        from crawl.politeness import Refused
-
-        prev = self._state.previous(url)
-        etag = last_modified = None
-        if prev is not None and prev.status == "ok" and prev.sha256 and self._store.has(prev.sha256):
-            etag, last_modified = prev.etag, prev.last_modified
-        try:
-            resp = self._fetcher.fetch(url, etag=etag, last_modified=last_modified, expect="file")
-        except (FetchError, Refused) as exc:
-            self._state.record_failure(url, url, str(exc), kind="attachment", page_url=page_url)
-            return DocRef(sha256=None, url=url, page_url=page_url, origin="url", fetch_status="failed",
-                          fetch_error=str(exc))
-        if resp.not_modified:
-            sha, size, mtype, status = prev.sha256, prev.size, prev.media_type, "unchanged"
-            path = self._store.path(sha)
-        else:
-            sha, path, _ = self._store.put(resp.body)
-            size, mtype = len(resp.body), resp.media_type
-            status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
-        self._state.record_ok(url, url, sha256=sha, size=size, media_type=mtype, etag=resp.etag,
-                              last_modified=resp.last_modified, fetched_at=resp.fetched_at,
-                              changed=status == "new", kind="attachment", page_url=page_url)
-        local = path if _exists(path) else _raw_store_path(sha)
-        return DocRef(sha256=sha, path=local, url=url, page_url=page_url, size=size, media_type=mtype,
-                      fetched_at=resp.fetched_at.isoformat() if resp.fetched_at else None, etag=resp.etag,
-                      last_modified=resp.last_modified, origin="url", fetch_status=status)
-
-
 # ---- what the summary reports -------------------------------------------------------------
 
 def findings_by_rule(engine: Engine, report_ids: Iterable[int]) -> dict[str, int]:
@@ -432,33 +376,6 @@ def findings_by_rule(engine: Engine, report_ids: Iterable[int]) -> dict[str, int
                                         .group_by(Finding.rule)):
                 counts[rule] = counts.get(rule, 0) + n
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-# ---- the crawl step ----------------------------------------------------------------------
-
-def crawl_reports(sources: str | None = None, only: list[str] | None = None
-                  ) -> tuple[list[DocRef], dict[str, Any] | None]:
-    """Crawl the sources file's sites (all, or the ones named in `only`) with the crawler
-    (`crawl.run.crawl`: per-host slots, robots.txt, conditional GET, raw store) and return one
-    DocRef per report found, with the crawl summary.
-
-    No sources file, when none was named: nothing to crawl (None summary), so that `gongkai
-    run` works on an inbox alone. A named file that is missing or invalid raises."""
-    try:
-        from crawl.run import crawl
-        from crawl.settings import CrawlSettings
-        from crawl.sources import load_sources
-    except ImportError:  # pragma: no cover - the crawler is part of gongkai; a trimmed install
-        return [], None
-    file = load_sources(sources, missing_ok=sources is None)
-    chosen = [file.get(n) for n in only] if only else list(file.sources)
-    if not chosen:
-        return [], None
-    run = crawl(chosen, CrawlSettings())
-    refs = [ref_from_report(rep) for rep in run]
-    summary = run.summary.to_dict()
-    summary["errors"] = [{"url": u, "error": e} for u, e in summary.get("errors", [])]
-    return refs, summary
 
 
 def unique(refs: Iterable[DocRef]) -> list[DocRef]:

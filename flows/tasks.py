@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.engine import Engine
 
-from flows import steps
+from flows import fetching, steps
 from flows.settings import FlowSettings
 from flows.steps import DocOutcome, DocRef
 
@@ -78,7 +78,7 @@ def retry_if_transient(task, task_run, state) -> bool:  # noqa: ARG001 - Prefect
     return steps.is_transient(exc if isinstance(exc, BaseException) else None)
 
 
-def _retry_options(settings: FlowSettings) -> dict[str, Any]:
+def retry_options(settings: FlowSettings) -> dict[str, Any]:
     return dict(retries=settings.retries, retry_delay_seconds=exponential_backoff(settings.retry_backoff_s),
                 retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient)
 
@@ -108,7 +108,7 @@ def extraction_cache_key(context, parameters: dict[str, Any]) -> str:  # noqa: A
 
 # ---- tasks -------------------------------------------------------------------------------
 
-@task(name="migrate", cache_policy=NO_CACHE, **_retry_options(SETTINGS))
+@task(name="migrate", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def migrate(database_url: str | None) -> str:
     """Bring the warehouse schema to head (a no-op when it is there)."""
     from storage import upgrade
@@ -117,35 +117,35 @@ def migrate(database_url: str | None) -> str:
     return "head"
 
 
-@task(name="register", task_run_name="register-{ref.name}", cache_policy=NO_CACHE, **_retry_options(SETTINGS))
+@task(name="register", task_run_name="register-{ref.name}", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def register(ref: DocRef, database_url: str | None) -> int | None:
     return steps.register(engine_for(database_url), ref)
 
 
 @task(name="extract", task_run_name="extract-{ref.name}", cache_key_fn=extraction_cache_key, persist_result=True,
-      timeout_seconds=SETTINGS.document_timeout_s, **_retry_options(SETTINGS))
+      timeout_seconds=SETTINGS.document_timeout_s, **retry_options(SETTINGS))
 def extract(ref: DocRef) -> dict[str, Any]:
     return steps.extract(ref)
 
 
-@task(name="load", task_run_name="load-{ref.name}", cache_policy=NO_CACHE, **_retry_options(SETTINGS))
+@task(name="load", task_run_name="load-{ref.name}", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def load(ref: DocRef, extracted: dict[str, Any], database_url: str | None) -> DocOutcome:
     return steps.load(engine_for(database_url), ref, extracted)
 
 
 @task(name="record-failure", task_run_name="record-failure-{ref.name}", cache_policy=NO_CACHE,
-      **_retry_options(SETTINGS))
+      **retry_options(SETTINGS))
 def record_failure(ref: DocRef, error: BaseException, database_url: str | None) -> DocOutcome:
     return steps.fail(engine_for(database_url), ref, error)
 
 
-@task(name="fetch-urls", cache_policy=NO_CACHE, **_retry_options(SETTINGS))
+@task(name="fetch-urls", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def fetch_urls(urls: list[str], allow_private: bool = False) -> list[DocRef]:
     """Fetch report URLs into the raw store, politely: one crawler `Fetcher` for all of
     them (per-host slots and delay), a few threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with steps.UrlFetcher(steps.crawl_settings(allow_private=allow_private)) as fetcher:
+    with fetching.UrlFetcher(fetching.crawl_settings(allow_private=allow_private)) as fetcher:
         with ThreadPoolExecutor(max_workers=max(1, fetcher.settings.workers), thread_name_prefix="gongkai-fetch") as pool:
             return list(pool.map(fetcher.fetch, urls))
 
@@ -155,7 +155,7 @@ def configured(settings: FlowSettings) -> dict[str, Any]:
     if settings == SETTINGS:
         return {"migrate": migrate, "register": register, "extract": extract, "load": load,
                 "record_failure": record_failure}
-    retry = _retry_options(settings)
+    retry = retry_options(settings)
     return {"migrate": migrate.with_options(**retry), "register": register.with_options(**retry),
             "extract": extract.with_options(timeout_seconds=settings.document_timeout_s, **retry),
             "load": load.with_options(**retry), "record_failure": record_failure.with_options(**retry)}

@@ -31,10 +31,8 @@ def extract_document(path: Path) -> ExtractedDocument:
 
 
 def enrich(doc: ExtractedDocument, path: Path) -> ExtractedDocument:
-    try:
-        from ocr import enrich as ocr_enrich
-    except ImportError:  # TEMP until the OCR package lands
-        return doc
+    from ocr import enrich as ocr_enrich
+
     return ocr_enrich(doc, source_path=path)
 
 

@@ -17,6 +17,7 @@ _PARENS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": 
 _PUNCT = str.maketrans({"，": ",", "、": "、", "：": ":", "；": ";", "．": ".", "。": "."})
 _WS = re.compile(r"\s+", re.UNICODE)
 _PAREN_NOTE = re.compile(r"\([^()]*\)$")
+_OPEN_NOTE = re.compile(r"(?<=.)\([^()]{4,}$")  # a trailing note whose ")" was lost (OCR, a cut cell)
 _ENUM = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.,]|\([一二三四五六七八九十]+\)|\d{1,2}[.、,](?!\d)|\(\d{1,2}\))"
 )
@@ -55,7 +56,7 @@ def enum_number(text: str) -> int | None:
 
 def key(text: str) -> str:
     """The comparable core of a label: squashed, enumerators and a trailing note dropped."""
-    s = strip_enum(squash(text))
+    s = _OPEN_NOTE.sub("", strip_enum(squash(text)))
     while True:
         t = _PAREN_NOTE.sub("", s)
         if t == s or not t:

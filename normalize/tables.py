@@ -147,8 +147,12 @@ def _apply_candidates(group: str | None) -> dict[str, str]:
     return {r.key: r.label for r in rows}
 
 
-def match_apply_row(row: Row, group: str | None) -> tuple[str | None, str | None]:
-    """(row key, group in force after this row) for one row of table 三."""
+def match_apply_row(row: Row, group: str | None, ocr: bool = False) -> tuple[str | None, str | None]:
+    """(row key, group in force after this row) for one row of table 三.
+
+    `ocr`: the row was read by OCR, which misreads the row-spanning group labels as often
+    as any other (so the group in force may be wrong or unknown): a label that matches no
+    row of its group may still match one row of the whole template closely (≥ OCR_FLOOR)."""
     for text in row.labels[:-1]:
         g = _GROUP_KEYS.get(labels.key(text))
         if g:
@@ -174,7 +178,18 @@ def match_apply_row(row: Row, group: str | None) -> tuple[str | None, str | None
     rk, score = labels.best_match(leaf, cands, floor=0.7)
     if rk is None and group:
         rk, score = _by_number(leaf, group, score)
+    if rk is None and ocr:
+        every = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "other.other")}
+        rk, _ = labels.best_match(leaf, every, floor=OCR_FLOOR)
+        if rk:
+            grp = next(r.group for r in T.APPLY_ROWS if r.key == rk)
+            return rk, _group_after(rk, grp)
     return (rk, _group_after(rk, group)) if rk else (None, group)
+
+
+OCR_FLOOR = 0.8
+"""Across the whole template (not only the group in force), an OCR'd row label must be this
+close to one row's label."""
 
 
 def _by_number(leaf: str, group: str, score: float) -> tuple[str | None, float]:
@@ -227,7 +242,8 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
     group: str | None = None
     matched: list[tuple[Row, str]] = []
     for row in rows:
-        rkey, group = match_apply_row(row, group)
+        ocr = any(v.cell.prov.method == "ocr" for v in row.values)
+        rkey, group = match_apply_row(row, group, ocr=ocr)
         # Header rows come first and carry labels such as 总计 but no values; a labelled row
         # without values after the data has started is a printed row of blank cells.
         if rkey and (row.values or matched):

@@ -36,7 +36,8 @@ def enrich(doc: ExtractedDocument, source_path: Path | None = None) -> Extracted
     if not todo:
         return doc
     backend = get_backend()
-    pages: dict[int, tuple] = {}
+    pages: dict[int, tuple] = {}  # rendered PDF pages, kept while a later block needs them
+    last_use = {_pdf_page(doc.blocks[i]): i for i in todo}
     new_blocks: list = []
     done = set(todo)
     for i, block in enumerate(doc.blocks):
@@ -45,13 +46,24 @@ def enrich(doc: ExtractedDocument, source_path: Path | None = None) -> Extracted
             continue
         try:
             pictures = _pictures_of(block, source_path, pages)
+            if last_use.get(_pdf_page(block)) == i:
+                pages.pop(_pdf_page(block), None)
         except NotAPicture as exc:
             doc.warnings.append(f"{_where(block)}: picture not decodable ({exc}); left unread")
             new_blocks.append(block)
             continue
+        except Exception as exc:  # a page pdfium cannot draw must not lose the document
+            doc.warnings.append(f"{_where(block)}: cannot render for OCR ({type(exc).__name__}: {exc}); left unread")
+            new_blocks.append(block)
+            continue
         keep_image = not pictures
         for image, place in pictures:
-            pic = read_picture(image, backend, place)
+            try:
+                pic = read_picture(image, backend, place)
+            except Exception as exc:  # one picture that breaks the reader costs only itself
+                doc.warnings.append(f"{_where(block)}: OCR failed ({type(exc).__name__}: {exc}); left unread")
+                keep_image = True
+                continue
             new_blocks.extend(pic.blocks)
             keep_image |= pic.kind in ("picture", "unread-table")
             doc.warnings.append(f"{_where(block)}: OCR: {_summary(pic)}")

@@ -24,8 +24,14 @@ from .grid import BBox, GridCell, TableGrid
 
 MIN_NUMBERS = 2
 """A data row holds at least this many numbers, and at least three boxes."""
-WRAP_GAP = 0.35
-"""Two stacked label boxes closer than this × text height are one wrapped label."""
+WRAP_GAP, HEADER_GAP = 0.8, 0.5
+"""Two stacked label boxes closer than this × text height are one wrapped label (among the
+data rows, and in the header above them)."""
+ALIGNED = 0.3
+"""A label whose centre is this close (× text height) to a row of numbers is that row's."""
+MAX_DATA_GAP = 8.0
+"""Rows of numbers further apart than this × text height belong to different tables (a
+four-line label makes a gap of about five)."""
 MAX_HEADER_ROWS = 4
 MAX_ROW_GAP = 3.0
 """A header row lies at most this × text height above the next row of the table."""
@@ -52,32 +58,45 @@ def _is_number(text: str) -> bool:
     return digit_like(text) and any(ch.isdigit() for ch in text)
 
 
-def merge_wrapped(boxes: list[BBox], numeric: list[bool], text_h: float) -> list[list[int]]:
-    """Groups of box indices: a label box and the label boxes stacked right below it with
-    horizontal overlap and a gap under WRAP_GAP × text height are one wrapped label."""
+def merge_wrapped(boxes: list[BBox], numeric: list[bool], text_h: float, anchors: list[float] = (),
+                  data_top: float = float("inf")) -> list[list[int]]:
+    """Groups of box indices: a label box and the label boxes stacked right below it (with
+    horizontal overlap) are one wrapped label — but two lines that each sit level with a
+    different row of numbers (`anchors`: their centres) are two rows' labels. The gap
+    allowed is WRAP_GAP text heights among the data rows (below `data_top`) and HEADER_GAP
+    above them, where stacked header rows ("法人或其他组织" over "商业企业") must stay apart."""
+
+    def anchor(b: BBox) -> int | None:
+        cy = (b[1] + b[3]) / 2
+        near = [k for k, a in enumerate(anchors) if abs(a - cy) <= ALIGNED * text_h]
+        return near[0] if near else None
+
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1], boxes[i][0]))
     groups: list[list[int]] = []
-    bottom_of: list[BBox] = []
+    spans: list[BBox] = []
     for i in order:
         b = boxes[i]
-        placed = False
+        target = None
         if not numeric[i]:
-            for g, gb in zip(groups, bottom_of):
+            limit = (WRAP_GAP if b[1] >= data_top else HEADER_GAP) * text_h
+            for k, (g, gb) in enumerate(zip(groups, spans)):
                 last = boxes[g[-1]]
+                if numeric[g[-1]]:
+                    continue
                 overlap = min(b[2], gb[2]) - max(b[0], gb[0])
                 gap = b[1] - last[3]
-                if not numeric[g[-1]] and overlap > 0.5 * min(b[2] - b[0], last[2] - last[0]) \
-                        and -0.5 * text_h <= gap <= WRAP_GAP * text_h:
-                    g.append(i)
-                    placed = True
+                a, c = anchor(last), anchor(b)
+                if overlap > 0.3 * min(b[2] - b[0], last[2] - last[0]) and -0.3 * text_h <= gap <= limit \
+                        and not (a is not None and c is not None and a != c):
+                    target = k
                     break
-        if not placed:
+        if target is None:
             groups.append([i])
-            bottom_of.append(b)
+            spans.append(b)
         else:
-            k = next(k for k, g in enumerate(groups) if g[-1] == i)
-            gb = bottom_of[k]
-            bottom_of[k] = (min(gb[0], b[0]), gb[1], max(gb[2], b[2]), b[3])
+            groups[target].append(i)
+            gb = spans[target]
+            spans[target] = (min(gb[0], b[0]), gb[1], max(gb[2], b[2]), max(gb[3], b[3]))
     return groups
 
 
@@ -137,53 +156,90 @@ def label_columns(label_spans: list[BBox], x_end: float, text_h: float) -> list[
 
 
 def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
-    """The table among the boxes, if their alignment shows one (see the module docstring)."""
+    """The table among the boxes, if their alignment shows one (see the module docstring).
+
+    Rows are anchored on the numbers: each row of numbers is a data row, and a label (one
+    line or a wrapped one) belongs to the data row whose centre is nearest to its own — a
+    two-line label's centre sits level with its row's numbers, a group label ("(三)不予公开")
+    somewhere inside its group. Header rows are the label rows right above the first data row.
+    """
     if len(boxes) < 6:
         return None
     bb = [tuple(int(v) for v in b.bbox) for b in boxes]
     numeric = [_is_number(b.text) for b in boxes]
-    groups = merge_wrapped(bb, numeric, text_h)
+    number_rows = [r for r in group_rows([bb[i] for i in range(len(bb)) if numeric[i]], text_h)
+                   if len(r) >= MIN_NUMBERS]
+    num_idx = [i for i in range(len(bb)) if numeric[i]]
+    anchors = [sum((bb[num_idx[k]][1] + bb[num_idx[k]][3]) / 2 for k in r) / len(r) for r in number_rows]
+    data_top = min((min(bb[num_idx[k]][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
+    groups = merge_wrapped(bb, numeric, text_h, anchors, data_top)
     spans = [_span(bb, g) for g in groups]
     gnum = [all(numeric[i] for i in g) for g in groups]
-    rows = group_rows(spans, text_h)
-    data = [k for k, r in enumerate(rows) if len(r) >= 3 and sum(gnum[i] for i in r) >= MIN_NUMBERS]
+    number_ids = [k for k in range(len(groups)) if gnum[k]]
+    nrows = [[number_ids[i] for i in r] for r in group_rows([spans[k] for k in number_ids], text_h)]
+    data = [r for r in nrows if len(r) >= MIN_NUMBERS]
     if not data:
         return None
-    # the longest run of data rows, allowing two non-data rows (wrapped or group labels) between
-    runs: list[list[int]] = [[data[0]]]
-    for k in data[1:]:
-        if k - runs[-1][-1] <= 3:
-            runs[-1].append(k)
+    centre = [sum((spans[k][1] + spans[k][3]) / 2 for k in r) / len(r) for r in data]
+    # the longest run of data rows without a wide vertical gap (another table, prose)
+    runs: list[list[int]] = [[0]]
+    for j in range(1, len(data)):
+        top = min(spans[k][1] for k in data[j])
+        bottom = max(spans[k][3] for k in data[j - 1])
+        if top - bottom <= MAX_DATA_GAP * text_h:
+            runs[-1].append(j)
         else:
-            runs.append([k])
-    run = max(runs, key=len)
-    n_numbers = sum(gnum[i] for k in run for i in rows[k])
+            runs.append([j])
+    run = max(runs, key=lambda r: sum(len(data[j]) for j in r))
+    n_numbers = sum(len(data[j]) for j in run)
     if len(run) < 3 and n_numbers < 5:
         return None
-    first, last = run[0], run[-1]
-    width = max(spans[i][2] for k in run for i in rows[k]) - min(spans[i][0] for k in run for i in rows[k])
-    top = first
-    while top > 0 and first - top < MAX_HEADER_ROWS:
-        prev = rows[top - 1]
-        gap = min(spans[i][1] for i in rows[top]) - max(spans[i][3] for i in prev)
-        if gap > MAX_ROW_GAP * text_h or any(spans[i][2] - spans[i][0] > 0.6 * width for i in prev):
+    rows = [list(data[j]) for j in run]
+    cys = [centre[j] for j in run]
+    lo = min(spans[k][1] for k in rows[0]) - 0.5 * text_h
+    hi = max(spans[k][3] for k in rows[-1]) + 0.5 * text_h
+    labels = [k for k in range(len(groups)) if not gnum[k]]
+    above = []
+    for k in labels:
+        cy = (spans[k][1] + spans[k][3]) / 2
+        if lo <= cy <= hi:
+            j = min(range(len(rows)), key=lambda j: abs(cys[j] - cy))
+            rows[j].append(k)
+        elif cy < lo:
+            above.append(k)
+    # header rows: label rows right above the data, up to the table's title
+    left = min(spans[k][0] for r in rows for k in r)
+    right = max(spans[k][2] for r in rows for k in r)
+    width = right - left
+    header: list[list[int]] = []
+    head_rows = [[above[i] for i in r] for r in group_rows([spans[k] for k in above], text_h)] if above else []
+    edge = min(spans[k][1] for k in rows[0])
+    for r in reversed(head_rows):
+        gap = edge - max(spans[k][3] for k in r)
+        if len(header) >= MAX_HEADER_ROWS or gap > MAX_ROW_GAP * text_h:
             break
-        if len(prev) == 1 and _HEADING.match("".join(boxes[i].text for i in groups[prev[0]])):
+        if any(spans[k][2] - spans[k][0] > 0.6 * width or spans[k][2] < left or spans[k][0] > right for k in r):
+            break
+        if len(r) == 1 and _HEADING.match("".join(boxes[i].text for i in groups[r[0]])):
             break  # the table's numbered title ("四、政府信息公开行政复议…"), not a header row
-        top -= 1
-    table_rows = rows[top:last + 1]
-    members = [i for r in table_rows for i in r]
-    number_spans = [spans[i] for i in members if gnum[i]]
-    vcols = value_columns(number_spans, text_h)
+        header.insert(0, r)
+        edge = min(spans[k][1] for k in r)
+    table_rows = header + rows
+    members = [k for r in table_rows for k in r]
+    vcols = value_columns([spans[k] for k in members if gnum[k]], text_h)
     first_value = vcols[0]
-    lcols = label_columns([spans[i] for i in members if not gnum[i]], first_value - 0.5 * text_h, text_h)
-    left = min(spans[i][0] for i in members)
+    lcols = label_columns([spans[k] for k in members if not gnum[k]], first_value - 0.5 * text_h, text_h)
+    left = min(spans[k][0] for k in members)
     cols = sorted(set([min(left, *(lcols or [left]))] + lcols[1:] + [first_value - 0.5 * text_h] + vcols[1:]))
-    cols[-1] = max(cols[-1], max(spans[i][2] for i in members))
-    ys = [min(spans[i][1] for i in table_rows[0])]
-    for a, b in zip(table_rows, table_rows[1:]):
-        ys.append((max(spans[i][3] for i in a) + min(spans[i][1] for i in b)) / 2)
-    ys.append(max(spans[i][3] for i in table_rows[-1]))
+    cols[-1] = max(cols[-1], max(spans[k][2] for k in members))
+    ys = [min(spans[k][1] for k in table_rows[0])]
+    for j in range(1, len(table_rows)):
+        a, b = table_rows[j - 1], table_rows[j]
+        if j <= len(header):  # below a header row: the middle of the gap
+            ys.append((max(spans[k][3] for k in a) + min(spans[k][1] for k in b)) / 2)
+        else:  # between data rows: halfway between their numbers
+            ys.append((_row_centre(a, spans, gnum) + _row_centre(b, spans, gnum)) / 2)
+    ys.append(max(spans[k][3] for k in table_rows[-1]))
     xs = [int(round(x)) for x in cols]
     yi = [int(round(y)) for y in ys]
     cells = [GridCell(r, c, 1, 1, (xs[c], yi[r], xs[c + 1], yi[r + 1]))
@@ -192,13 +248,19 @@ def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
     assigned: dict[int, list[int]] = {}
     for r, row in enumerate(table_rows):
         for gi in row:
-            s = spans[gi]
-            cx = (s[0] + s[2]) / 2
+            sp = spans[gi]
+            cx = (sp[0] + sp[2]) / 2
             if not gnum[gi] and cx < first_value:
-                cx = s[0] + 1  # a row label: its left edge says its level
+                cx = sp[0] + 1  # a row label: its left edge says its level
             c = max(0, min(len(xs) - 2, int(np.searchsorted(xs, cx, side="right")) - 1))
             assigned.setdefault(r * (len(xs) - 1) + c, []).extend(groups[gi])
     used = {i for r in table_rows for gi in r for i in groups[gi]}
     for k in assigned:
         assigned[k].sort(key=lambda i: (bb[i][1], bb[i][0]))
     return Borderless(grid=grid, cells=assigned, used=used)
+
+
+def _row_centre(row: list[int], spans: list[BBox], gnum: list[bool]) -> float:
+    """A row's vertical centre: its numbers' if it has any, else all its boxes'."""
+    ks = [k for k in row if gnum[k]] or row
+    return sum((spans[k][1] + spans[k][3]) / 2 for k in ks) / len(ks)

@@ -21,6 +21,10 @@ MAX_SIDE = 4000
 """Larger pictures are scaled down to this longer side (a 12-megapixel photo of a table)."""
 MIN_SIDE = 40
 """Pictures smaller than this either way are icons or rules, never a table or a page."""
+MAX_FRAMES = 200
+"""Pages read from one multi-page picture (a TIFF scan of a whole report is 5–30 pages)."""
+SINGLE_FRAME_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
+"""Formats whose further frames are animation, not pages: only the first is read."""
 
 
 class NotAPicture(ValueError):
@@ -35,7 +39,9 @@ def decode_frames(data: bytes) -> list[np.ndarray]:
     try:
         im = Image.open(io.BytesIO(data))
         frames = []
-        for frame in ImageSequence.Iterator(im):
+        for k, frame in enumerate(ImageSequence.Iterator(im)):
+            if k >= MAX_FRAMES or (k and im.format in SINGLE_FRAME_FORMATS):
+                break
             frames.append(_to_bgr(ImageOps.exif_transpose(frame.copy())))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise NotAPicture(str(exc)) from exc

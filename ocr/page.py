@@ -29,11 +29,13 @@ from .backends import OcrBackend
 MIN_TEXT_CHARS = 6
 """A picture with fewer surely read characters than this is a logo, stamp or photo."""
 SURE = 0.8
+"""A line recognised at least this surely counts towards MIN_TEXT_CHARS."""
 NUMBERS_LEFT_AS_IMAGE = 6
 """A picture with at least this many number-only text boxes but no recovered table is a
 table we could not rebuild: it is kept as an image (so the table reads `image-unreadable`,
 never `missing`)."""
 FURNITURE_SHARE = 0.1
+"""Page numbers are looked for in this share of the picture's height at the top and bottom."""
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－~·•\s]*\d{1,3}[-—–－~·•\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
                           r"|\d+\s*/\s*\d+)$")
 
@@ -60,8 +62,7 @@ class Picture:
     """"table" (tables found), "text" (a page of text), "unread-table" (numbers in rows but no
     grid: keep the image too) or "picture" (nothing read: leave the image as it was)."""
     blocks: list = field(default_factory=list)  # (TextBlock | Table), top to bottom
-    scan: G.PageScan | None = None
-    warnings: list[str] = field(default_factory=list)
+    scan: G.PageScan | None = None  # every intermediate of the grid search (grid.draw_debug)
 
 
 def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place()) -> Picture:
@@ -75,7 +76,7 @@ def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place())
             continue  # a ruled box with nothing in it (a frame, a form field)
         items.append((grid.bbox[1], to_table(scan, grid, cells, place)))
     tables_at = [g.bbox for g in scan.grids]
-    boxes = R.read_boxes(scan, backend, tables_at)
+    boxes = R.read_boxes(scan, backend, tables_at, ink=ink, gray=gray)
     table = find_borderless(scan, boxes, place)
     if table is not None:
         t, used = table
@@ -100,11 +101,13 @@ def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place())
     elif sure_chars >= MIN_TEXT_CHARS:
         kind = "text"
     else:
-        kind = "picture"
+        kind, blocks = "picture", []  # a logo, seal or photo: a stray letter read in it is noise
     return Picture(kind=kind, blocks=blocks, scan=scan)
 
 
 def to_table(scan: G.PageScan, grid: G.TableGrid, cells: list[R.ReadCell], place: Place) -> Table:
+    """The document model's Table: cells with spans and OCR provenance in page units; the
+    table's own confidence is its least sure filled cell's."""
     out = []
     for rc in cells:
         c = rc.cell

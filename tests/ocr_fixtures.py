@@ -176,7 +176,8 @@ def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = 
     img = Image.new("RGB", (xs[-1] + 2 * margin, ys[-1] + 2 * margin + title_h), "white")
     draw = ImageDraw.Draw(img)
     if layout.title:
-        draw.text((margin, margin // 2), layout.title, fill="black", font=ImageFont.truetype(str(path), int(font_px * 1.2)))
+        title_font = ImageFont.truetype(str(path), int(font_px * 1.2))
+        draw.text((margin, margin // 2), layout.title, fill="black", font=title_font)
     ox, oy = margin, margin + title_h
     for bx in layout.boxes:
         x0, x1 = ox + xs[bx.col], ox + xs[bx.col + bx.col_span]
@@ -189,6 +190,28 @@ def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = 
             w = font.getlength(ln)
             draw.text(((x0 + x1) / 2 - w / 2, top + k * line_h + (line_h - font_px) / 2 - font_px * 0.1), ln,
                       fill="black", font=font)
+    img.info["row_ys"] = [oy + y for y in ys]  # where each grid row starts (for cutting a table)
+    return img
+
+
+def page(parts: list, width: int = 1240, margin: int = 90, gap: int = 30, font_px: int = 30):
+    """A page picture (A4 at 150 dpi by default): text lines (str) and pictures stacked."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(cjk_font()), font_px)
+    height = int(width * 297 / 210)
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    y = margin
+    for part in parts:
+        if isinstance(part, str):
+            draw.text((margin, y), part, fill="black", font=font)
+            y += int(font_px * 1.6)
+        else:
+            k = min(1.0, (width - 2 * margin) / part.width)
+            pic = part.resize((int(part.width * k), int(part.height * k))) if k < 1 else part
+            img.paste(pic, (margin, y))
+            y += pic.height + gap
     return img
 
 

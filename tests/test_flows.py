@@ -24,7 +24,7 @@ from flows.settings import FlowSettings
 from gongkai.errors import BadDocument, NotAReport, Transient
 from gongkai.ingest import process_file
 from storage import get_engine, upgrade
-from storage_fixtures import rows, scalar
+from storage_fixtures import pg_database, rows, scalar  # noqa: F401
 
 COUNTED_TABLES = ("documents", "agencies", "reports", "report_cells", "findings", "report_documents")
 
@@ -110,6 +110,9 @@ def test_nightly_processes_new_unfinished_and_not_too_often_failed_documents():
     assert steps.needs_processing(("fetched", 0), 3) and steps.needs_processing(("extracted", 0), 3)
     assert steps.needs_processing(("failed", 2), 3) and not steps.needs_processing(("failed", 3), 3)
     assert not steps.needs_processing(("loaded", 0), 3) and not steps.needs_processing(("skipped", 0), 3)
+    ref, dead = steps.DocRef("a" * 64), steps.DocRef(None, url="http://x/gone.pdf", fetch_attempts=4)
+    assert steps.given_up(ref, ("failed", 3), 3) and not steps.given_up(ref, ("failed", 2), 3)
+    assert steps.given_up(dead, None, 3) and not steps.given_up(dead, None, 4)
 
 
 @pytest.mark.parametrize("where", ["file", "memory"])
@@ -133,6 +136,26 @@ def test_a_document_lock_is_held_by_one_run_at_a_time(tmp_path, where):
     engine.dispose()
 
 
+def test_the_lock_is_a_postgresql_advisory_lock_there(pg_database):
+    engine, other = get_engine(pg_database), get_engine(pg_database)  # two "processes"
+    sha = "c" * 64
+    with document_lock(engine, sha) as got:
+        assert got
+        with document_lock(other, sha, 0.3) as second:
+            assert not second
+    with document_lock(other, sha) as after:
+        assert after
+    engine.dispose()
+    other.dispose()
+
+
+def test_nightly_on_postgresql_loads_what_it_loads_on_sqlite(data_dir, db_url, pg_database):
+    assert nightly(inbox=str(INBOX), return_state=True).is_completed()
+    state = nightly(inbox=str(INBOX), database_url=pg_database, return_state=True)
+    assert state.is_completed(), state.message
+    assert warehouse(pg_database) == warehouse(db_url)
+
+
 def test_process_document_parameters_find_the_document_again(tmp_path, data_dir):
     engine = get_engine()
     upgrade(engine)
@@ -151,6 +174,23 @@ def test_process_document_parameters_find_the_document_again(tmp_path, data_dir)
     assert sha == ref.sha256 and steps.resolve(engine, sha256=ref.sha256).path == stored
     with pytest.raises(BadDocument, match="document not found"):
         steps.resolve(engine, sha256="f" * 64)
+    engine.dispose()
+
+
+def test_a_report_in_several_files_is_one_document(tmp_path, data_dir):
+    """A report posted one picture per page: its files are read together, and the document is
+    the group (identified as `extract_group` identifies it), not its first file."""
+    engine = get_engine()
+    upgrade(engine)
+    members = [str(INBOX / "d001.txt"), str(INBOX / "seed-004.txt")]
+    ref = steps.resolve(engine, members=members, url="https://gov.example/page.html")
+    assert ref.sha256 == steps.group_sha256(steps.sha256_file(m) for m in members)
+    steps.register(engine, ref)
+    extracted = steps.extract(ref)
+    assert extracted["record"]["source"]["sha256"] == ref.sha256
+    assert steps.load(engine, ref, extracted).status == "loaded"
+    assert rows(engine, "SELECT sha256, format, source_url FROM documents") == [
+        {"sha256": ref.sha256, "format": "group", "source_url": "https://gov.example/page.html"}]
     engine.dispose()
 
 
@@ -332,6 +372,7 @@ def site():
     listing = ("<html><head><title>政府信息公开年报</title></head><body><ul>"
                '<li><a href="/xxgk/ndbg/r001.pdf">洪泽区人民政府2023年政府信息公开工作年度报告</a><span>2024-01-20</span></li>'
                '<li><a href="/xxgk/ndbg/d025.pdf">示例市民政局2021年政府信息公开工作年度报告</a><span>2022-01-15</span></li>'
+               '<li><a href="/xxgk/ndbg/gone.pdf">示例县2019年政府信息公开工作年度报告</a><span>2020-01-15</span></li>'
                "</ul></body></html>").encode()
     routes = {"/xxgk/ndbg/index.html": ("text/html; charset=utf-8", listing),
               "/xxgk/ndbg/r001.pdf": ("application/pdf", (INBOX / "r001.pdf").read_bytes()),
@@ -360,12 +401,17 @@ def test_nightly_crawls_the_sources_and_then_only_what_changed(tmp_path, data_di
     sources.write_text(f"sources:\n  - name: local\n    start_urls: [{site}/xxgk/ndbg/index.html]\n"
                        "    allow_private: true\n    limits: {delay_s: 0}\n", encoding="utf-8")
     state = nightly(sources=str(sources), return_state=True)
-    assert state.is_completed(), state.message
-    s = state.result()
-    assert s["crawl"]["reports"] == 2 and s["crawl"]["new"] == 2
-    assert s["documents"]["loaded"] == 2
+    assert state.is_failed() and "gone.pdf" in state.message and "404" in state.message  # a dead link
+    s = state.result(raise_on_failure=False)
+    assert (s["crawl"]["reports"], s["crawl"]["new"], s["crawl"]["failed"]) == (3, 2, 1)
+    assert s["documents"]["loaded"] == 2 and s["documents"]["failed"] == 1
     urls = {r["source_url"] for r in rows(get_engine(db_url), "SELECT source_url FROM documents")}
     assert urls == {f"{site}/xxgk/ndbg/r001.pdf", f"{site}/xxgk/ndbg/d025.pdf"}
 
-    s = nightly(sources=str(sources), return_state=True).result()
+    # The next night: 304s, nothing to process; the dead link has failed more than
+    # max_attempts nights in a row, so it is given up on and the run is fine.
+    state = nightly(sources=str(sources), max_attempts=1, return_state=True)
+    assert state.is_completed(), state.message
+    s = state.result()
     assert s["crawl"]["unchanged"] == 2 and s["documents"]["new"] == 0 and s["documents"]["unchanged"] == 2
+    assert s["documents"]["given_up"] == 1

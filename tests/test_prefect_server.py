@@ -1,0 +1,227 @@
+"""End to end with a real Prefect server, as production runs it: deployments from
+prefect.yaml, a process worker, the nightly deployment over an inbox where one document is
+broken, that document's own `process-document` run found through the API, the file fixed,
+the run retried exactly as the UI's Retry button does, the report in the warehouse.
+
+Everything runs in subprocesses with their own environment (PREFECT_HOME in tmp, a free
+port on 127.0.0.1); all of them are killed (process groups) at the end, pass or fail.
+About 1-2 minutes here, most of it the server's start and the worker's process starts.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import INBOX, ROOT
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+SERVER_START_S = 150
+RUN_S = 150
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """The server, the worker and the CLI calls, with their logs for failure messages."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.port = free_port()
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        self.data = tmp / "data"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))}
+        env.update({
+            "PREFECT_HOME": str(tmp / "prefect-home"),
+            "PREFECT_API_URL": self.api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            # No scheduled nightly run may start during the test (cron 0 2 * * * Asia/Shanghai).
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+            "GONGKAI_DATA_DIR": str(self.data),
+            "GONGKAI_SOURCES": str(tmp / "no-sources.yaml"),  # nothing to crawl: the inbox only
+            "GONGKAI_RETRY_BACKOFF_S": "0.1",
+            "PYTHONUNBUFFERED": "1",
+        })
+        self.env = env
+        self.procs: list[tuple[str, subprocess.Popen, Path]] = []
+        self.client = httpx.Client(base_url=self.api, timeout=30)
+
+    # ---- processes ---------------------------------------------------------------------------
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = self.tmp / f"{name}.log"
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own process group: killed whole
+        self.procs.append((name, proc, log))
+        return proc
+
+    def cli(self, *args: str, timeout: float = 120) -> str:
+        proc = subprocess.run([str(BIN / "prefect"), *args], cwd=ROOT, env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+        assert proc.returncode == 0, f"prefect {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        return proc.stdout
+
+    def logs(self) -> str:
+        out = []
+        for name, _, log in self.procs:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            out.append(f"---- {name} (last lines) ----\n{text[-6000:]}")
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        for _, proc, _ in reversed(self.procs):
+            _kill_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, proc, _ in reversed(self.procs):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            _kill_group(proc, signal.SIGKILL)  # and whatever of the group is left (flow runs)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.client.close()
+
+    # ---- the API, as the UI uses it ------------------------------------------------------------
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            try:
+                if self.client.get("/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.procs[0][1].poll() is not None:
+                break
+            time.sleep(0.5)
+        pytest.fail(f"the Prefect server did not answer on {self.api} within {SERVER_START_S}s\n{self.logs()}")
+
+    def deployment(self, flow: str, name: str) -> dict:
+        r = self.client.get(f"/deployments/name/{flow}/{name}")
+        assert r.status_code == 200, f"no deployment {flow}/{name}: {r.text}\n{self.logs()}"
+        return r.json()
+
+    def flow_runs(self, deployment_id: str) -> list[dict]:
+        r = self.client.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment_id]}}})
+        r.raise_for_status()
+        return r.json()
+
+    def run(self, run_id: str) -> dict:
+        r = self.client.get(f"/flow_runs/{run_id}")
+        r.raise_for_status()
+        return r.json()
+
+    def wait_final(self, run_id: str, what: str, timeout: float = RUN_S, after: float | None = None) -> dict:
+        deadline = time.monotonic() + timeout
+        run = {}
+        while time.monotonic() < deadline:
+            run = self.run(run_id)
+            state = run["state"] or {}
+            if state.get("type") in FINAL and (after is None or run["run_count"] > after):
+                return run
+            time.sleep(1)
+        pytest.fail(f"{what} ({run_id}) did not finish within {timeout:.0f}s; last state "
+                    f"{(run.get('state') or {}).get('type')}\n{self.logs()}")
+
+    def wait_for_runs(self, deployment_id: str, what: str, n: int = 1, timeout: float = RUN_S) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.flow_runs(deployment_id)
+            if len(runs) >= n:
+                return runs
+            time.sleep(1)
+        pytest.fail(f"no {what} run appeared within {timeout:.0f}s\n{self.logs()}")
+
+
+def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = Stack(tmp_path)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def test_a_failed_document_gets_its_own_run_and_the_ui_retry_loads_it(tmp_path, stack):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("d001.txt", "d021.txt"):
+        shutil.copy(INBOX / name, inbox / name)
+    broken = inbox / "d002.pdf"
+    broken.write_bytes((INBOX / "d002.pdf").read_bytes()[:400])  # truncated in transit
+
+    stack.start("server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
+                           str(stack.port)])
+    stack.wait_healthy()
+    stack.cli("work-pool", "create", "process", "--type", "process")
+    stack.cli("--no-prompt", "deploy", "--all")  # from prefect.yaml, in the repository root
+    nightly = stack.deployment("nightly", "nightly")
+    process_document = stack.deployment("process-document", "process-document")
+    for flow, name in (("reprocess", "reprocess"), ("backfill", "backfill")):
+        stack.deployment(flow, name)
+    [schedule] = nightly["schedules"]
+    assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
+    assert nightly["work_pool_name"] == process_document["work_pool_name"] == "process"
+    stack.start("worker", [str(BIN / "prefect"), "worker", "start", "--pool", "process", "--name", "test-worker"])
+
+    # The nightly run, as `prefect deployment run nightly/nightly -p inbox=…` creates it.
+    r = stack.client.post(f"/deployments/{nightly['id']}/create_flow_run", json={"parameters": {"inbox": str(inbox)}})
+    r.raise_for_status()
+    run = stack.wait_final(r.json()["id"], "the nightly run")
+    assert run["state"]["type"] == "FAILED", run["state"]
+    assert "1 of 3 documents failed (d002.pdf: unreadable PDF" in run["state"]["message"]
+
+    # The broken document has its own process-document run, a child of the nightly run.
+    [doc_run] = stack.wait_for_runs(process_document["id"], "process-document")
+    assert doc_run["parameters"]["path"] == str(broken)
+    assert doc_run["idempotency_key"].endswith(":" + doc_run["parameters"]["sha256"])
+    assert doc_run["parent_task_run_id"] is not None
+    doc_run = stack.wait_final(doc_run["id"], "the failed document's run")
+    assert doc_run["state"]["type"] == "FAILED" and "unreadable PDF" in doc_run["state"]["message"]
+    artifacts = stack.client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["nightly-summary"]}}}).json()
+    assert artifacts and doc_run["id"][:8] in artifacts[0]["data"], "the summary links the document's run"
+
+    # The operator fixes the cause (a good copy of the file) and presses Retry.
+    shutil.copy(INBOX / "d002.pdf", broken)
+    r = stack.client.post(f"/flow_runs/{doc_run['id']}/set_state", json={
+        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+    assert r.status_code in (200, 201) and r.json()["status"] == "ACCEPT", r.text
+    retried = stack.wait_final(doc_run["id"], "the retried run", after=doc_run["run_count"])
+    assert retried["state"]["type"] == "COMPLETED", f"{retried['state']}\n{stack.logs()}"
+    assert retried["run_count"] == doc_run["run_count"] + 1 and retried["id"] == doc_run["id"]
+
+    with sqlite3.connect(stack.data / "gongkai.sqlite") as db:
+        docs = dict(db.execute("SELECT filename, status FROM documents WHERE status = 'loaded'").fetchall())
+        reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    assert docs == {"d001.txt": "loaded", "d021.txt": "loaded", "d002.pdf": "loaded"}
+    assert reports == 3
