@@ -271,3 +271,23 @@ def _buffer_rgba(img) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def test_a_report_posted_as_one_picture_per_table_is_one_report(tmp_path: Path):
+    """`gongkai extract t3.png t4.png` (or the folder): one record with both tables."""
+    from typer.testing import CliRunner
+
+    from gongkai.cli import app
+
+    folder = tmp_path / "report"
+    folder.mkdir()
+    t3().save(folder / "1-t3.png")
+    t4().save(folder / "2-t4.png")
+    res = CliRunner().invoke(app, ["extract", str(folder), "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    rec = json.loads(res.stdout)
+    assert rec["tables"] == {"active": "missing", "applications": "found", "review": "found"}
+    assert [rec["cells"][c] for c in T4_CODES] == T4_VALUES
+    assert rec["source"]["format"] == "group" and len(rec["source"]["members"]) == 2
