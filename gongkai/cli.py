@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -253,6 +254,11 @@ def _print_load_summary(outcomes, engine) -> None:
                   o.error or ", ".join(o.findings))
     err.print(t)
     err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to load")
+    _print_where(engine)
+
+
+def _print_where(engine) -> None:
+    """Where the warehouse is, and a first query to run on it."""
     err.print(f"warehouse: {_safe_url(engine)}")
     if engine.url.get_backend_name() == "sqlite":
         err.print(f'try: sqlite3 {engine.url.database} "SELECT agency, year, applications_received, '
@@ -325,6 +331,70 @@ def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "-
             t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("error_class")),
                       str(f.get("error_message")), str(f.get("updated_at")))
         out.print(t)
+
+
+@app.command()
+def run(
+    inbox: Optional[Path] = typer.Argument(None, help="Also process the report files in this folder (default: the "
+                                           "sample inbox, when there is no sources file to crawl)."),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="The sources file (default $GONGKAI_SOURCES, "
+                                           "else sources.yaml; none: nothing is crawled)."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Crawl only this source (repeatable)."),
+    database_url: str = DB_OPTION,
+    task_runner: Optional[str] = typer.Option(None, "--task-runner", help="thread (default) or dask "
+                                              "(GONGKAI_DASK_ADDRESS, or a local cluster of GONGKAI_WORKERS)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON."),
+) -> None:
+    """Run the nightly pipeline once, here: crawl the sources, process what is new or changed,
+    load the warehouse, print the summary. No server to set up (Prefect runs in-process);
+    documents already loaded are skipped, so running it again is cheap and safe.
+
+    Exit status 1 when a document failed (it is listed, and in `gongkai status`).
+
+    Example: gongkai run --sources sources.yaml
+    """
+    from flows.embedded import run_once  # before anything imports Prefect: it sets its defaults
+    from crawl.sources import sources_path
+
+    if inbox is None and sources is None and not sources_path(None).exists() and SAMPLE_INBOX.is_dir():
+        err.print(f"no sources file ({sources_path(None)}): processing the sample inbox {SAMPLE_INBOX}")
+        inbox = SAMPLE_INBOX
+    try:
+        result = run_once(sources=str(sources) if sources else None, only=only or None,
+                          inbox=str(inbox) if inbox else None, database_url=database_url, task_runner=task_runner)
+    except (GongkaiError, ValueError) as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if as_json:
+        print(json.dumps({"ok": result.ok, "state": result.state, "message": result.message,
+                          "seconds": result.seconds, **result.summary}, ensure_ascii=False, default=str))
+    else:
+        _print_run_summary(result)
+        _print_where(_engine(database_url))
+    if not result.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_run_summary(result) -> None:
+    s = result.summary
+    docs = s.get("documents") or {}
+    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result.state} in {result.seconds:.0f}s")
+    for k in docs:
+        t.add_column(k.replace("_", " "), justify="right")
+    t.add_row(*(str(v) for v in docs.values()))
+    err.print(t)
+    if s.get("crawl"):
+        c = s["crawl"]
+        err.print(f"crawl: {c['pages']} pages, {c['reports']} reports ({c['new']} new, {c['unchanged']} unchanged, "
+                  f"{c['failed']} failed)")
+    if s.get("findings_by_rule"):
+        err.print("findings: " + ", ".join(f"{r} {n}" for r, n in list(s["findings_by_rule"].items())[:10]))
+    for f in (s.get("failed") or [])[:20]:
+        err.print(f"[red]✗[/] {f['document']}: {f['error']}", highlight=False)
+    if s.get("note"):
+        err.print(s["note"], style="dim")
+    if not s and result.message:
+        err.print(f"gongkai: {result.message}")
 
 
 @app.command()

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 
 from gongkai.errors import BadDocument, NotAReport
-from gongkai.pipeline import extract_group, extract_record
+from gongkai.pipeline import extract_group, extract_record, group_digest
 
 Status = Literal["loaded", "unchanged", "failed", "skipped"]
 
@@ -44,12 +44,21 @@ def process_file(engine: Engine, path: Path | str, *, source_url: str | None = N
     neither raises. Errors of the warehouse itself (database down) do raise: they are
     worth a retry, not a verdict on the document.
     """
-    from storage import DocumentInfo, load_record, mark_document, record_failure, register_document
+    from storage import DocumentInfo, InvalidRecord, load_record, mark_document, register_document
 
     path = Path(path)
     if not path.is_file():  # nothing to keep or record: not a document
         return Outcome(str(path), "failed", error=f"no such file: {path}", error_class="BadDocument")
     doc = DocumentInfo.from_path(path, source_url=source_url, referrer_url=referrer_url)
+    if members:
+        # Several files, one report: each file is a document of its own (lineage), and the
+        # report's document is the group, identified by its members' hashes.
+        parts = [DocumentInfo.from_path(m) for m in members]
+        for part in parts:
+            register_document(engine, part)
+        doc = DocumentInfo(sha256=group_digest([p.sha256 for p in parts]), format="group",
+                           filename=path.parent.name or path.name, path=str(path.parent),
+                           source_url=referrer_url or source_url, size=sum(p.size or 0 for p in parts))
     register_document(engine, doc)
     try:
         record = extract_group(members) if members else extract_record(path)
@@ -57,13 +66,21 @@ def process_file(engine: Engine, path: Path | str, *, source_url: str | None = N
         mark_document(engine, doc, "skipped", str(exc))
         return Outcome(str(path), "skipped", doc.sha256, error=str(exc), error_class=type(exc).__name__)
     except Exception as exc:  # noqa: BLE001 — any extractor defect is this document's failure
-        record_failure(engine, doc, exc)
-        kind = type(exc).__name__
-        msg = str(exc) if isinstance(exc, BadDocument) else f"internal error ({kind}: {exc})"
-        return Outcome(str(path), "failed", doc.sha256, error=msg, error_class=kind)
+        return _failed(engine, doc, path, exc)
     rec = record.to_dict()
     doc = dataclasses.replace(doc, format=rec["source"].get("format"))
-    result = load_record(engine, rec, doc)
+    try:
+        result = load_record(engine, rec, doc)
+    except InvalidRecord as exc:  # a record the warehouse cannot key (no agency or year): this document's
+        return _failed(engine, doc, path, exc)
     return Outcome(str(path), "unchanged" if result.outcome == "unchanged" else "loaded", doc.sha256,
                    result.report_id, rec.get("agency"), rec.get("year"), sorted({f["rule"] for f in rec["findings"]}))
 
+
+def _failed(engine: Engine, doc, path: Path, exc: Exception) -> Outcome:
+    from storage import record_failure
+
+    record_failure(engine, doc, exc)
+    kind = type(exc).__name__
+    msg = str(exc) if isinstance(exc, (BadDocument, ValueError)) else f"internal error ({kind}: {exc})"
+    return Outcome(str(path), "failed", doc.sha256, error=msg, error_class=kind)

@@ -75,12 +75,17 @@ def extract_group(paths: list[Path]) -> Record:
         for k, v in doc.metadata.items():
             merged.metadata.setdefault(k, v)
         members.append({"path": str(p), "sha256": sha256_file(p), "format": doc.format})
-    digest = hashlib.sha256("".join(m["sha256"] for m in members).encode()).hexdigest()
+    digest = group_digest([m["sha256"] for m in members])
     source = {"path": str(paths[0].parent), "sha256": digest, "format": "group", "members": members}
     record = to_record(merged, source)
     if not looks_like_report(merged, record):
         raise NotAReport("no annual-report content found in any of the files")
     return record
+
+
+def group_digest(member_hashes: list[str]) -> str:
+    """The identity of a report made of several files: a hash of its members' hashes, in order."""
+    return hashlib.sha256("".join(member_hashes).encode()).hexdigest()
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

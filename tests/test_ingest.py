@@ -82,3 +82,25 @@ def test_cli_load_status_and_export(db_url, tmp_path):
     assert res.exit_code == 0
     cells_csv = (tmp_path / "out" / "bi_cells.csv").read_text(encoding="utf-8")
     assert "active.licensing.decisions" in cells_csv and "海东市应急管理局" in cells_csv
+
+
+def test_several_files_of_one_report_load_as_one_report(engine, tmp_path):
+    """A report posted as several files: each file is a document, the report's document is the group."""
+    folder = tmp_path / "group"
+    folder.mkdir()
+    shutil.copy(INBOX / "seed-001.txt", folder / "a.txt")
+    (folder / "b.txt").write_text("海东市应急管理局\n附：统计表见上。\n", encoding="utf-8")
+    members = sorted(folder.iterdir())
+    o = process_file(engine, members[0], members=members)
+    assert o.status == "loaded", o.error
+    docs = rows(engine, "SELECT filename, format, status FROM documents ORDER BY id")
+    assert [d["format"] for d in docs].count("group") == 1 and len(docs) == 3
+    assert scalar(engine, "SELECT COUNT(*) FROM reports") == 1
+
+
+def test_a_record_without_agency_or_year_is_that_documents_failure(engine, tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("三、收到和处理政府信息公开申请情况\n四、政府信息公开行政复议、行政诉讼情况\n", encoding="utf-8")
+    o = process_file(engine, path)
+    assert o.status == "failed" and o.error_class == "InvalidRecord"
+    assert scalar(engine, "SELECT status FROM documents WHERE sha256 = :s", s=o.sha256) == "failed"
