@@ -14,6 +14,8 @@ NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "–", "无", "不适�
 
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _MONEY_UNIT = re.compile(r"^(.*?)(万元|元|万)$")
+# Some reports print a unit in count cells ("12件", "3条"): the number is still the number.
+_COUNT_UNIT = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(件|条|个|项|次|人次|宗|起|家|份|人)$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ def parse(text: str, money: bool = False) -> Parsed:
             t = m.group(1)
             if m.group(2) == "元":
                 factor, converted = 0.0001, True
+    if not money:
+        unit = _COUNT_UNIT.match(t)
+        if unit:
+            t = unit.group(1)
     m = _NUMBER.match(t)
     if not m:
         return Parsed(None, raw, False)

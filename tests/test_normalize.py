@@ -30,6 +30,7 @@ def test_a_printed_typo_is_matched_within_its_group():
 @pytest.mark.parametrize("text, value, is_value", [
     ("0", 0, True), ("1,234", 1234, True), ("12", 12, True), ("/", None, True), ("—", None, True),
     ("无", None, True), ("不适用", None, True), ("", None, True), ("予以公开", None, False),
+    ("12件", 12, True), ("3条", 3, True), ("1.属于国家秘密", None, False),
 ])
 def test_cells_that_are_not_numbers_are_null_never_zero(text, value, is_value):
     p = parse(text)
