@@ -22,6 +22,7 @@ from pathlib import Path
 
 from extractors.pdf_lines import Line, chars_to_lines, is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts, part_to_table, parts_continue, stitch_parts
+from extractors.pdf_unruled import find_unruled_tables
 from gongkai.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
 from gongkai.errors import BadDocument
 
@@ -202,7 +203,13 @@ def read_page(page, n: int) -> PageContent:
     tables = find_table_parts(page, chars, n)
     for t in tables:
         out.items.append((t.bbox[1], t))
-    for ln in body_lines(chars, tables, page.height):
+    lines = body_lines(chars, tables, page.height)
+    unruled, used = find_unruled_tables(lines, n)  # statistics laid out as aligned text only
+    for t in unruled:
+        out.items.append((t.prov.bbox[1], t))
+    for i, ln in enumerate(lines):
+        if i in used:
+            continue
         prov = Provenance(page=n, bbox=tuple(round(v, 2) for v in ln.bbox), method="text")
         out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=prov)))
     for im in _picture_blocks(page, n, tables):

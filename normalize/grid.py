@@ -133,6 +133,22 @@ def merge_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
     return out
 
 
+def merge_flat_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
+    """The flattened-row twin of `merge_fragments`: a row of labels only, after a row with
+    values whose own leaf is no label by itself, continues that row's labels (a label that
+    wrapped onto the next line of an unruled table), joined from the right."""
+    out: list[Row] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.values and not row.values and row.labels and prev.labels
+                and not known(prev.leaf) and not any(known(t) for t in row.labels)):
+            for k in range(1, min(len(row.labels), len(prev.labels)) + 1):
+                prev.labels[-k] = prev.labels[-k] + row.labels[-k]
+            continue
+        out.append(row)
+    return out
+
+
 def column_headers(table: Table, header_rows: range) -> list[str]:
     """For each grid column, the squashed texts of the header cells above it, joined by "|"."""
     grid = table.grid()

@@ -14,7 +14,7 @@ from gongkai.record import CellSource, Finding
 
 from . import labels
 from . import template as T
-from .grid import Row, ValueCell, column_headers, merge_fragments, table_rows
+from .grid import Row, ValueCell, column_headers, merge_flat_fragments, merge_fragments, table_rows
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -29,6 +29,7 @@ class TableMapping:
     active_rows: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     short_rows: dict[str, list[ValueCell]] = field(default_factory=dict)
+    apply_group: str | None = None  # table 三's group in force where the last piece ended
 
     def put(self, code: str, value, source: CellSource) -> None:
         self.cells.setdefault(code, (value, source))
@@ -45,11 +46,18 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def classify(table: Table) -> str | None:
-    """Which of the three statistical tables this is, from the words in it (or None)."""
+    """Which of the three statistical tables this is, from the words in it (or None).
+
+    A piece of table 三 (a page's share of it, without its header) may hold none of the
+    header words: its row labels, matched exactly, count too."""
     text = labels.squash(table.to_text())
     scores = {k: sum(1 for w in words if w in text) for k, words in _KIND_WORDS.items()}
+    scores["applications"] += min(3, sum(1 for c in table.cells if labels.key(c.text) in _DISTINCT_APPLY_KEYS))
     kind = max(scores, key=lambda k: scores[k])
     return kind if scores[kind] >= 2 else None
+
+
+_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS} - {"其他", "总计", "其他处理"}
 
 
 def detect_template(tables: list[Table]) -> str | None:
@@ -178,7 +186,7 @@ def match_apply_row(row: Row, group: str | None, ocr: bool = False) -> tuple[str
     rk, score = labels.best_match(leaf, cands, floor=0.7)
     if rk is None and group:
         rk, score = _by_number(leaf, group, score)
-    if rk is None and ocr:
+    if rk is None:  # the group label itself may be cut or misread (OCR, a wrapped cell)
         every = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "other.other")}
         rk, _ = labels.best_match(leaf, every, floor=OCR_FLOOR)
         if rk:
@@ -237,9 +245,10 @@ _APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
     rows = table_rows(table)
-    if table.columns_reliable:
-        rows = merge_fragments(rows, _is_apply_label)
-    group: str | None = None
+    rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
+        merge_flat_fragments(rows, _is_apply_label)
+    # a piece of table 三 continued from the previous page carries on the group in force
+    group: str | None = out.apply_group
     matched: list[tuple[Row, str]] = []
     for row in rows:
         ocr = any(v.cell.prov.method == "ocr" for v in row.values)
@@ -251,6 +260,7 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         elif row.values and len(row.values) >= 3 and row.labels:
             out.findings.append(Finding("row.unknown_label", f"table 三: unknown row label {row.text!r}",
                                         table="applications"))
+    out.apply_group = group
     colmap = None
     if table.columns_reliable and matched:
         first = matched[0][0].index

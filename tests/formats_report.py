@@ -192,7 +192,26 @@ def _dims(cells: list[Cell]) -> tuple[int, int]:
 # --- writers ------------------------------------------------------------------------------
 
 
-def write_docx(path: Path) -> Path:
+def _label_columns_wide(table, n_cols: int) -> None:
+    """Borderless tables as agencies lay them out: labels wide, numbers narrow."""
+    from docx.shared import Cm
+
+    table.autofit = False
+    label_cols = n_cols - 7 if n_cols == 10 else 1
+    widths = ([Cm(1.3), Cm(2.4), Cm(6.6)] if label_cols == 3 else [Cm(4.0)] * label_cols)
+    widths += [Cm(0.9 if n_cols >= 10 else 2.2)] * (n_cols - label_cols)
+    if n_cols == 15:
+        widths = [Cm(1.05)] * 15
+    for col, w in zip(table.columns, widths):
+        col.width = w  # the grid (w:gridCol) is what LibreOffice lays out
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = w
+
+
+def write_docx(path: Path, ruled: bool = True) -> Path:
+    """The report as DOCX; `ruled=False` leaves the tables without borders (python-docx's
+    default table style), as agencies' "aligned text" tables print."""
     import docx
 
     d = docx.Document()
@@ -206,7 +225,10 @@ def write_docx(path: Path) -> Path:
             cells = TABLES[TABLE_AFTER_SECTION[i]]()
             n_rows, n_cols = _dims(cells)
             table = d.add_table(rows=n_rows, cols=n_cols)
-            table.style = "Table Grid"
+            if ruled:
+                table.style = "Table Grid"
+            else:
+                _label_columns_wide(table, n_cols)
             for c in cells:
                 target = table.cell(c.row, c.col)
                 if c.row_span > 1 or c.col_span > 1:
