@@ -1,7 +1,6 @@
 """The README documents every command, and every command's help shows an example."""
 from pathlib import Path
 
-import typer
 from typer.main import get_command
 
 from gongkai.cli import app

@@ -1,7 +1,7 @@
 """End to end: the sample inbox → extraction → the warehouse, on SQLite and PostgreSQL."""
 import shutil
 
-from conftest import INBOX, TRUTH, truth_of
+from conftest import INBOX, truth_of
 from gongkai.ingest import process_file
 from storage_fixtures import db_url, engine, pg_database, rows, scalar  # noqa: F401
 from typer.testing import CliRunner

@@ -3,7 +3,6 @@ is missing."""
 from __future__ import annotations
 
 import importlib.util
-import socket
 
 import numpy as np
 import pytest
@@ -19,21 +18,6 @@ def fresh_engine():
     reset_backend()
     yield
     reset_backend()
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    attempts: list[tuple] = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network blocked by the test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.setenv(var, "http://127.0.0.1:9")
-    return attempts
 
 
 def test_missing_model_is_a_clear_error_not_a_download(monkeypatch, fresh_engine, no_network):

@@ -6,7 +6,6 @@ pictures, an HTML page with `<img>` files beside it, a picture file; a text dump
 """
 from __future__ import annotations
 
-import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,25 +21,6 @@ pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt i
 T4_VALUES = [3, 1, 0, 2, 6, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0]
 T4_CODES = [f"{b.key}.{c.key}" for b in T.REVIEW_BLOCKS for c in T.REVIEW_COLUMNS]
 AGENCY = "测试市测试局"
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Outbound connections fail, and every proxy variable points nowhere."""
-    attempts: list[tuple] = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network blocked by the test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.setenv(var, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    return attempts
 
 
 @lru_cache(maxsize=None)
