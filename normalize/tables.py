@@ -155,12 +155,13 @@ def _apply_candidates(group: str | None) -> dict[str, str]:
     return {r.key: r.label for r in rows}
 
 
-def match_apply_row(row: Row, group: str | None, ocr: bool = False) -> tuple[str | None, str | None]:
+def match_apply_row(row: Row, group: str | None) -> tuple[str | None, str | None]:
     """(row key, group in force after this row) for one row of table 三.
 
-    `ocr`: the row was read by OCR, which misreads the row-spanning group labels as often
-    as any other (so the group in force may be wrong or unknown): a label that matches no
-    row of its group may still match one row of the whole template closely (≥ OCR_FLOOR)."""
+    The row-spanning group labels may themselves be cut (a wrapped cell, a page break) or
+    misread (OCR), so the group in force may be wrong or unknown: a label that matches no
+    row of its group may still match one row of the whole template closely
+    (≥ WHOLE_TEMPLATE_FLOOR)."""
     for text in row.labels[:-1]:
         g = _GROUP_KEYS.get(labels.key(text))
         if g:
@@ -188,16 +189,16 @@ def match_apply_row(row: Row, group: str | None, ocr: bool = False) -> tuple[str
         rk, score = _by_number(leaf, group, score)
     if rk is None:  # the group label itself may be cut or misread (OCR, a wrapped cell)
         every = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "other.other")}
-        rk, _ = labels.best_match(leaf, every, floor=OCR_FLOOR)
+        rk, _ = labels.best_match(leaf, every, floor=WHOLE_TEMPLATE_FLOOR)
         if rk:
             grp = next(r.group for r in T.APPLY_ROWS if r.key == rk)
             return rk, _group_after(rk, grp)
     return (rk, _group_after(rk, group)) if rk else (None, group)
 
 
-OCR_FLOOR = 0.8
-"""Across the whole template (not only the group in force), an OCR'd row label must be this
-close to one row's label."""
+WHOLE_TEMPLATE_FLOOR = 0.8
+"""Across the whole template (not only the group in force), a row label must be this close
+to one row's label."""
 
 
 def _by_number(leaf: str, group: str, score: float) -> tuple[str | None, float]:
@@ -251,8 +252,7 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
     group: str | None = out.apply_group
     matched: list[tuple[Row, str]] = []
     for row in rows:
-        ocr = any(v.cell.prov.method == "ocr" for v in row.values)
-        rkey, group = match_apply_row(row, group, ocr=ocr)
+        rkey, group = match_apply_row(row, group)
         # Header rows come first and carry labels such as 总计 but no values; a labelled row
         # without values after the data has started is a printed row of blank cells.
         if rkey and (row.values or matched):
