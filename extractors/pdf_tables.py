@@ -26,6 +26,7 @@ from pdfplumber.utils import obj_to_edges
 
 from extractors.pdf_lines import BBox, Line, chars_to_lines, join_lines, lines_bbox
 from gongkai.document import Cell, Provenance, Table
+from gongkai.geometry import cluster_positions
 
 SNAP_TOLERANCE = 3.0
 """Rulings this close (points) are one ruling (pdfplumber's default)."""
@@ -200,13 +201,7 @@ class TablePart:
 
 def distinct_positions(values: list[float], tolerance: float = EDGE_TOLERANCE) -> list[float]:
     """Sorted values with near-equal ones collapsed to their mean."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tolerance:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
+    return cluster_positions(values, tolerance)
 
 
 def _nearest(positions: list[float], v: float) -> int:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from gongkai.geometry import cluster_positions
+
 BBox = tuple[int, int, int, int]
 """(x0, top, x1, bottom) in pixels, x1/bottom exclusive."""
 
@@ -314,8 +316,8 @@ def segments_to_regions(h: list[Segment], v: list[Segment], shape: tuple[int, in
     out = []
     for x, y, w, hh, _a in stats[1:]:
         box = (int(x + tol), int(y + tol), int(x + w - tol), int(y + hh - tol))
-        n_h = len(_cluster([s.pos for s in h if _inside(s, box)], tol))
-        n_v = len(_cluster([s.pos for s in v if _inside(s, box)], tol))
+        n_h = len(cluster_positions([s.pos for s in h if _inside(s, box)], tol))
+        n_v = len(cluster_positions([s.pos for s in v if _inside(s, box)], tol))
         if n_h >= MIN_TABLE_LINES and n_v >= MIN_TABLE_LINES:
             out.append(box)
     return sorted(out, key=lambda b: (b[1], b[0]))
@@ -325,17 +327,6 @@ def _inside(s: Segment, box: BBox, slack: int = 2) -> bool:
     return s.x0 >= box[0] - slack and s.x1 <= box[2] + slack and s.top >= box[1] - slack and s.bottom <= box[3] + slack
 
 
-def _cluster(values: list[float], tol: float) -> list[float]:
-    """Sorted values grouped where neighbours are within `tol`; the mean of each group."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
-
-
 # --- 3. the grid --------------------------------------------------------------------------
 
 
@@ -343,8 +334,8 @@ def region_positions(h: list[Segment], v: list[Segment], box: BBox, tol: int) ->
     """Row and column boundaries of one table: the clustered positions of its rulings, plus
     the outline where an outer border is not drawn (lines that run on past the last
     perpendicular line mark an open side)."""
-    rows = _cluster([s.pos for s in h], tol)
-    cols = _cluster([s.pos for s in v], tol)
+    rows = cluster_positions([s.pos for s in h], tol)
+    cols = cluster_positions([s.pos for s in v], tol)
     x0, y0, x1, y1 = box
     open_side = 3 * tol
     if cols and cols[0] - x0 > open_side:
