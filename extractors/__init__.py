@@ -35,14 +35,19 @@ def _modules() -> list[ModuleType]:
     return [importlib.import_module(name) for name in EXTRACTORS]
 
 
+def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
+    """A file's first `n` bytes; `BadDocument` when it cannot be read."""
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(n)
+    except OSError as exc:
+        raise BadDocument(f"cannot read {Path(path).name}: {exc.strerror or exc}") from exc
+
+
 def sniff(path: Path) -> ModuleType:
     """The extractor module for a file, from its bytes (and its name only to break ties)."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except OSError as exc:
-        raise BadDocument(f"cannot read {path}: {exc.strerror or exc}") from exc
+    head = read_head(path)
     if not head.strip():
         raise BadDocument("empty file")
     for mod in _modules():

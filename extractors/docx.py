@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from extractors import read_head
 from extractors._ooxml import ZIP_ERRORS, Package, first_target
 from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
 from gongkai.errors import BadDocument
@@ -89,11 +90,7 @@ def can_read(head: bytes, path: Path) -> bool:
 def extract(path: Path) -> ExtractedDocument:
     """Read a .docx into blocks; `BadDocument` when the bytes are not a readable Word file."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise BadDocument(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    head = read_head(path, 8)
     if not head:
         raise BadDocument("empty file")
     if head.startswith(_OLE_MAGIC[:4]):

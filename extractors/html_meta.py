@@ -65,7 +65,7 @@ def error_page_reason(root) -> str | None:
     """
     title = " ".join(_texts(root, "title", "h1", "h2"))
     body = root.find("body")
-    body_text = _text_outside_links(body) if body is not None else ""
+    body_text = text_outside(body, "a") if body is not None else ""
     if (report_phrase_count(compact(title)) or report_phrase_count(compact(body_text), sections_only=True)
             or len(compact(body_text)) > ERROR_PAGE_MAX_CHARS):
         return None
@@ -79,12 +79,13 @@ def _texts(root, *tags: str) -> list[str]:
     return [" ".join(el.text_content().split()) for el in root.iter(*tags)]
 
 
-def _text_outside_links(el) -> str:
-    """Visible text without link texts: navigation menus of a site's 404 page don't count."""
+def text_outside(el, skip: str) -> str:
+    """The element's text without that of its `skip` descendants (e.g. "a": a 404 page's
+    navigation menus; "table": tables nested in a layout cell). Comments carry no text."""
     parts = [el.text or ""] if isinstance(el.tag, str) else []
     for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() != "a":
-            parts.append(_text_outside_links(child))
+        if isinstance(child.tag, str) and child.tag.lower() != skip:
+            parts.append(text_outside(child, skip))
         parts.append(child.tail or "")
     return "".join(parts)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from gongkai.document import Block, Cell, Provenance, Table
 
-from .html_meta import compact
+from .html_meta import compact, text_outside
 
 
 MAX_COLSPAN = 1000  # the HTML limit; larger values are typos
@@ -66,17 +66,7 @@ def is_layout_table(table) -> bool:
     if len(cells) == 1:
         return True
     return any(cell.find(".//table") is not None
-               and len(compact(_text_outside_tables(cell))) > LAYOUT_TEXT_CHARS for cell in cells)
-
-
-def _text_outside_tables(el) -> str:
-    """The element's text without that of tables nested in it (comments carry no text)."""
-    parts = [el.text or ""] if isinstance(el.tag, str) else []
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() != "table":
-            parts.append(_text_outside_tables(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+               and len(compact(text_outside(cell, "table"))) > LAYOUT_TEXT_CHARS for cell in cells)
 
 
 def _span(cell, attr: str) -> int:

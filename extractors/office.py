@@ -24,7 +24,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from extractors import libreoffice
+from extractors import libreoffice, read_head
 from gongkai.document import ExtractedDocument
 from gongkai.errors import BadDocument
 
@@ -102,11 +102,7 @@ def format_name(kind: str, path: Path) -> str:
 def extract(path: Path) -> ExtractedDocument:
     """Convert with LibreOffice, then read the DOCX/XLSX (see the module docstring)."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8192)
-    except OSError as exc:
-        raise BadDocument(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    head = read_head(path, 8192)
     kind = detect(head, path)
     if kind is None:
         raise BadDocument(f"not a Word/WPS/Excel/RTF file (first bytes {head[:8]!r})")
