@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gongkai import __version__
-from gongkai.document import ExtractedDocument, Table
+from gongkai.document import ExtractedDocument, ImageBlock, Table
 from gongkai.record import CellSource, Finding, Record
 
 from . import metadata as meta
@@ -94,7 +94,8 @@ def table_statuses(doc: ExtractedDocument, m: TableMapping) -> dict[str, str]:
         if kind in m.found:
             out[kind] = "found"
         elif number in by_section:
-            out[kind] = "image-unreadable" if sections.images_in_section(doc, number) else "missing"
+            pictures = any(isinstance(doc.blocks[i], ImageBlock) for i in by_section[number])
+            out[kind] = "image-unreadable" if pictures else "missing"
         else:
             out[kind] = "image-unreadable" if any_images and not m.found else "missing"
     return out

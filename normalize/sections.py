@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gongkai.document import ExtractedDocument, ImageBlock, Table, TextBlock
+from gongkai.document import ExtractedDocument, TextBlock
 
 from . import labels
 
@@ -79,12 +79,3 @@ def blocks_by_section(doc: ExtractedDocument) -> dict[int, list[int]]:
         out[h.number] = list(range(h.block_index + 1, end))
     return out
 
-
-def images_in_section(doc: ExtractedDocument, number: int) -> list[ImageBlock]:
-    idx = blocks_by_section(doc).get(number, [])
-    return [doc.blocks[i] for i in idx if isinstance(doc.blocks[i], ImageBlock)]
-
-
-def tables_in_section(doc: ExtractedDocument, number: int) -> list[Table]:
-    idx = blocks_by_section(doc).get(number, [])
-    return [doc.blocks[i] for i in idx if isinstance(doc.blocks[i], Table)]

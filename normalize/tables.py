@@ -86,10 +86,11 @@ def map_active(table: Table, template: str, out: TableMapping) -> None:
     candidates = {r.key: r.label for r in defs}
     aliases = {labels.key(a): r.key for r in defs for a in r.aliases}
     header: dict[int, str] = {}
+    grid = table.grid() if table.columns_reliable else None
     for row in rows:
         if not row.values:
-            if any(labels.key(t) == labels.key(T.ACTIVE_HEADER) for t in row.labels) and table.columns_reliable:
-                header = _row_header(table, row.index)
+            if grid is not None and any(labels.key(t) == labels.key(T.ACTIVE_HEADER) for t in row.labels):
+                header = {k: labels.key(c.text) for k, c in enumerate(grid[row.index]) if c is not None}
             continue
         rkey = None
         for text in row.labels:
@@ -105,11 +106,6 @@ def map_active(table: Table, template: str, out: TableMapping) -> None:
             continue
         adef = next(r for r in defs if r.key == rkey)
         _assign_active(adef, row, header, out)
-
-
-def _row_header(table: Table, r: int) -> dict[int, str]:
-    grid = table.grid()
-    return {k: labels.key(c.text) for k, c in enumerate(grid[r]) if c is not None}
 
 
 def _assign_active(adef: T.ActiveRow, row: Row, header: dict[int, str], out: TableMapping) -> None:
