@@ -11,14 +11,13 @@ seven numbers. Otherwise the row stays null — never a guess.
 from __future__ import annotations
 
 from gongkai.record import CellSource, Finding
+from validate import apply_balance, apply_result_totals
 
 from . import template as T
 from .grid import ValueCell
 from .tables import TableMapping
 
 COLUMNS = [c.key for c in T.APPLY_COLUMNS]
-RESULT_ROWS_2021 = [r.key for r in T.apply_rows("2021") if r.group and r.key != "result_total"]
-RESULT_ROWS_2019 = [r.key for r in T.apply_rows("2019") if r.group and r.key != "result_total"]
 
 
 def resolve_short_rows(m: TableMapping) -> None:
@@ -67,25 +66,10 @@ def solve_row(rkey: str, values: list[ValueCell], m: TableMapping) -> dict[str, 
     return out
 
 
-def _get(m: TableMapping, rkey: str, col: str):
-    hit = m.cells.get(f"apply.{rkey}.{col}")
-    return hit[0] if hit else None
-
-
 def _columns_agree(rkey: str, row, m: TableMapping) -> bool:
-    """The candidate row against apply.result_total and apply.balance, where assessable."""
-    result_rows = RESULT_ROWS_2021 if any(r.startswith("other.") for r in m.apply_rows) else RESULT_ROWS_2019
-    for i, col in enumerate(COLUMNS):
-        def val(r: str):
-            return row[i] if r == rkey else _get(m, r, col)
-
-        if rkey in result_rows or rkey == "result_total":
-            parts = [val(r) for r in result_rows]
-            total = val("result_total")
-            if None not in parts and total is not None and sum(parts) != total:
-                return False
-        if rkey in ("new", "carried_in", "result_total", "carried_forward"):
-            ops = [val("new"), val("carried_in"), val("result_total"), val("carried_forward")]
-            if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
-                return False
-    return True
+    """The candidate row against the validator's apply.result_total and apply.balance: no
+    failure that involves this row's cells (checks with a null operand are not assessable)."""
+    cells = {code: value for code, (value, _) in m.cells.items()}
+    mine = {f"apply.{rkey}.{col}" for col in COLUMNS}
+    cells.update(zip((f"apply.{rkey}.{col}" for col in COLUMNS), row))
+    return not any(mine & set(f.cells) for f in [*apply_result_totals(cells), *apply_balance(cells)])

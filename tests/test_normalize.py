@@ -156,3 +156,15 @@ def test_agency_from_the_opening_sentence_when_the_title_is_unreadable():
                                     TextBlock("根据《中华人民共和国政府信息公开条例》的规定，现"),
                                     TextBlock("公布福建省市场监督管理局2022年度政府信息公开工作年度报告。")])
     assert to_record(doc).agency == "福建省市场监督管理局"
+
+
+def test_column_identities_pick_the_one_placement_of_a_lost_cell():
+    # 自然人 3 and 总计 3 printed, one zero lost: the row identity alone allows several
+    # placements; 一 + 二 = 三 + 四 in the 自然人 column (new 3 = result_total 3) fixes it.
+    values = {r.key: ["0"] * 7 for r in T.apply_rows("2021")}
+    values["new"] = ["3", "0", "0", "0", "0", "0", "3"]
+    values["granted"] = ["3", "0", "0", "0", "0", "0", "3"]
+    values["result_total"] = ["3", "0", "0", "0", "0", "3"]  # six printed for seven
+    rec = to_record(_doc(_flat(_apply_rows(values))))
+    assert [rec.cells[f"apply.result_total.{c.key}"] for c in T.APPLY_COLUMNS] == [3, 0, 0, 0, 0, 0, 3]
+    assert rec.provenance["apply.result_total.total"].method == "inferred"
