@@ -92,7 +92,7 @@ def drawn_pictures() -> list[Picture]:
 
 def corpus_pictures(corpus: Path) -> list[Picture]:
     from extractors import extract
-    from gongkai.document import ImageBlock
+    from core.document import ImageBlock
     from ocr.images import decode_frames, render_pdf_page
 
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
@@ -160,7 +160,7 @@ class Img2Table:
         import cv2
         from img2table.document import Image as I2TImage
 
-        from gongkai.document import Cell, Provenance, Table
+        from core.document import Cell, Provenance, Table
 
         ok, png = cv2.imencode(".png", image)
         doc = I2TImage(src=png.tobytes(), detect_rotation=True)
@@ -194,7 +194,7 @@ PREFIXES = {"active": ("active.",), "applications": ("apply.",), "review": ("rev
 def score(blocks, pic: Picture) -> tuple[int, int, int, str]:
     """(cells right, cells scored, invented, tables found) for the tables the picture holds;
     invented: numbers given for cells the truth has null (a table the picture lacks)."""
-    from gongkai.document import ExtractedDocument
+    from core.document import ExtractedDocument
     from normalize.record import to_record
 
     rec = to_record(ExtractedDocument(blocks=list(blocks), format="bench"))

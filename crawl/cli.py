@@ -20,7 +20,7 @@ from crawl.model import CrawlSummary, FoundReport
 from crawl.settings import CrawlSettings
 from crawl.sources import (SOURCES_ENV, Source, SourcesError, add_source, load_sources, one_off_source,
                            sources_path)
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 app = typer.Typer(add_completion=False, help="Crawl government sites for annual reports.")
 sources_app = typer.Typer(add_completion=False, no_args_is_help=True,

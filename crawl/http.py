@@ -30,7 +30,7 @@ import httpx
 from crawl import sniff
 from crawl.politeness import HostSlots, Refused, RobotsCache, check_address, host_of
 from crawl.settings import CrawlSettings
-from gongkai.errors import BadDocument, GongkaiError, Transient
+from core.errors import BadDocument, GongkaiError, Transient
 
 Expect = Literal["page", "file", None]
 ROBOTS_MAX_BYTES = 512 * 1024

@@ -22,7 +22,7 @@ from typing import Callable
 from urllib import robotparser
 from urllib.parse import urlsplit
 
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 
 class Refused(GongkaiError):

@@ -28,7 +28,7 @@ from crawl.rawstore import NullStore, open_store
 from crawl.settings import CrawlSettings
 from crawl.sources import Source
 from crawl.state import FetchState
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 Purpose = Literal["list", "article", "file"]
 

@@ -11,7 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from gongkai import __version__
+from core import __version__
 
 CONTACT_ENV = "GONGKAI_CRAWL_CONTACT"
 CONTACT_URL = "https://github.com/gongkai-project/gongkai"   # where a webmaster finds who we are

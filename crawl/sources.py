@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 SOURCES_ENV = "GONGKAI_SOURCES"
 DEFAULT_SOURCES = "sources.yaml"

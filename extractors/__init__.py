@@ -12,8 +12,8 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from gongkai.document import ExtractedDocument
-from gongkai.errors import BadDocument, UnsupportedFormat
+from core.document import ExtractedDocument
+from core.errors import BadDocument, UnsupportedFormat
 
 # Order matters: the first extractor whose sniff accepts the bytes reads them. Binary
 # containers are tried before the text-based formats, and plain text comes last.

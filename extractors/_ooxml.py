@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"

@@ -23,8 +23,8 @@ from lxml import etree
 
 from extractors import read_head
 from extractors._ooxml import ZIP_ERRORS, Package, first_target
-from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
+from core.errors import BadDocument
 
 FORMAT = "docx"
 

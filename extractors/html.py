@@ -20,8 +20,8 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from gongkai.document import Block, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import Block, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
+from core.errors import BadDocument
 
 from . import html_meta
 from .html_decode import bytes_without_bom, decode_html

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 
 BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from gongkai.document import ImageBlock, Provenance
+from core.document import ImageBlock, Provenance
 
 TINY_IMAGE_PX = 32
 MAX_IMAGE_BYTES = 32 * 1024 * 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from gongkai.document import Block, Cell, Provenance, Table
+from core.document import Block, Cell, Provenance, Table
 
 from .html_meta import compact, text_outside
 

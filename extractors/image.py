@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from gongkai.document import ExtractedDocument, ImageBlock, Provenance
-from gongkai.errors import BadDocument
+from core.document import ExtractedDocument, ImageBlock, Provenance
+from core.errors import BadDocument
 
 FORMAT = "image"
 

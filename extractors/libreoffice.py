@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds one conversion may take; a report converts in 1–3 s, a 300-page one in ~20 s."""

@@ -27,8 +27,8 @@ from extractors.ofd_package import Package, folder, kid, kids, resolve, text_of
 from extractors.ofd_page import PageObjects, box, read_objects, rulings
 from extractors.pdf import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
 from extractors.pdf_tables import cells_to_part, close_open_tables, edges_to_cell_groups, merge_rulings
-from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
+from core.errors import BadDocument
 
 FORMAT = "ofd"
 

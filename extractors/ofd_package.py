@@ -23,7 +23,7 @@ import zlib
 
 from lxml import etree
 
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 
 MAX_ENTRIES = 20_000
 MAX_TOTAL = 512 * 2**20

@@ -25,8 +25,8 @@ import struct
 from pathlib import Path
 
 from extractors import libreoffice, read_head
-from gongkai.document import ExtractedDocument
-from gongkai.errors import BadDocument
+from core.document import ExtractedDocument
+from core.errors import BadDocument
 
 FORMAT = "doc"
 

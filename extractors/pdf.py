@@ -23,8 +23,8 @@ from pathlib import Path
 from extractors.pdf_lines import Line, chars_to_lines, is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts, part_to_table, parts_continue, stitch_parts
 from extractors.pdf_unruled import find_unruled_tables
-from gongkai.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
-from gongkai.errors import BadDocument
+from core.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
+from core.errors import BadDocument
 
 FORMAT = "pdf"
 

@@ -25,8 +25,8 @@ from pdfplumber.table import cells_to_tables, edges_to_intersections, intersecti
 from pdfplumber.utils import obj_to_edges
 
 from extractors.pdf_lines import BBox, Line, chars_to_lines, join_lines, lines_bbox
-from gongkai.document import Cell, Provenance, Table
-from gongkai.geometry import cluster_positions
+from core.document import Cell, Provenance, Table
+from core.geometry import cluster_positions
 
 SNAP_TOLERANCE = 3.0
 """Rulings this close (points) are one ruling (pdfplumber's default)."""

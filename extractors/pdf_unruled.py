@@ -12,10 +12,10 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from gongkai.document import Cell, Provenance, Table
-from normalize.values import is_value_token
+from core.document import Cell, Provenance, Table
+from core.values import is_value_token
 
-from normalize.sections import section_of
+from core.sections import section_of
 
 from .pdf_lines import Line, chars_to_text
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from gongkai.document import Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
+from core.errors import BadDocument
 
 FORMAT = "txt"
 

@@ -26,8 +26,8 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from gongkai.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
+from core.errors import BadDocument
 
 FORMAT = "xlsx"
 

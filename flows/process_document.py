@@ -21,7 +21,7 @@ from flows import fetching, steps, tasks
 from flows.locks import document_lock
 from flows.settings import FlowSettings, make_task_runner
 from flows.steps import DocOutcome, DocRef
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 
 SETTINGS = tasks.SETTINGS
 

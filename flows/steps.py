@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy.engine import Engine
 
-from gongkai.errors import BadDocument, NotAReport, Transient
+from core.errors import BadDocument, NotAReport, Transient
 from gongkai.ingest import Outcome
 
 

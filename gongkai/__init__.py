@@ -1,3 +1,9 @@
-"""gongkai (公开): government information disclosure annual reports → a queryable warehouse."""
+"""gongkai (公开): government information disclosure annual reports → a queryable warehouse.
 
-__version__ = "0.1.0"
+The application layer: one processing path for a document (`gongkai.process`) and the
+`gongkai` command (`gongkai.cli`), over the stages and the core below them.
+"""
+
+from core import __version__
+
+__all__ = ["__version__"]

@@ -17,9 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from gongkai import __version__
-from gongkai.errors import GongkaiError
-from gongkai.record import Record
+from core import __version__
+from core.errors import GongkaiError
+from core.record import Record
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="gongkai (公开): government information disclosure annual reports → a queryable warehouse.")
@@ -74,7 +74,7 @@ def print_summary(record: Record) -> None:
     out.print(f"[bold]{record.agency or '(agency unknown)'}[/bold]  {record.region or ''}")
     out.print(f"year {record.year}  published {record.published or '—'}  template {record.template}  "
               f"source {record.source.get('format')}  {record.source.get('sha256', '')[:12]}")
-    from normalize import template as T
+    from core import template as T
 
     status_style = {"found": "green", "partial": "yellow", "missing": "red", "image-unreadable": "red"}
     for kind in T.TABLES:
@@ -96,7 +96,7 @@ def _fmt(v) -> str:
 
 
 def _active_table(record: Record) -> RichTable:
-    from normalize import template as T
+    from core import template as T
 
     t = RichTable(title="二 主动公开政府信息情况", show_header=True)
     t.add_column("row")
@@ -108,9 +108,9 @@ def _active_table(record: Record) -> RichTable:
 
 
 def _apply_table(record: Record) -> RichTable:
-    from normalize import template as T
+    from core import template as T
 
-    from normalize.labels import key
+    from core.labels import key
 
     t = RichTable(title="三 收到和处理政府信息公开申请情况")
     t.add_column("row", min_width=12, no_wrap=True)
@@ -125,7 +125,7 @@ def _apply_table(record: Record) -> RichTable:
 
 
 def _review_table(record: Record) -> RichTable:
-    from normalize import template as T
+    from core import template as T
 
     t = RichTable(title="四 政府信息公开行政复议、行政诉讼情况")
     t.add_column("")

@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from gongkai.errors import BadDocument, NotAReport
+from core.errors import BadDocument, NotAReport
 from gongkai.pipeline import extract_group, extract_record, group_digest
 
 Status = Literal["loaded", "unchanged", "failed", "skipped"]

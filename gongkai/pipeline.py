@@ -4,9 +4,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gongkai.document import ExtractedDocument
-from gongkai.errors import BadDocument, NotAReport
-from gongkai.record import Record
+from core.document import ExtractedDocument
+from core.errors import BadDocument, NotAReport
+from core.record import Record
 
 
 def sha256_file(path: Path) -> str:
@@ -98,7 +98,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
-    from normalize import sections
+    from core import sections
     from normalize.metadata import TITLE_WORDS
 
     if any(s in ("found", "partial") for s in record.tables.values()):

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gongkai.document import Cell, Table
-from gongkai.record import CellSource
+from core.document import Cell, Table
+from core.record import CellSource
 
-from . import labels
-from .values import Parsed, is_value_token, parse
+from core import labels
+from core.values import Parsed, is_value_token, parse
 
 
 @dataclass

@@ -10,10 +10,10 @@ seven numbers. Otherwise the row stays null — never a guess.
 """
 from __future__ import annotations
 
-from gongkai.record import CellSource, Finding
+from core.record import CellSource, Finding
 from validate import apply_balance, apply_result_totals
 
-from . import template as T
+from core import template as T
 from .grid import ValueCell
 from .tables import TableMapping
 

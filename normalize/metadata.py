@@ -13,7 +13,7 @@ import re
 import unicodedata
 from datetime import date
 
-from gongkai.document import ExtractedDocument
+from core.document import ExtractedDocument
 
 TITLE_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度报告", "信息公开工作年度报告", "政务公开工作年度报告",
                "政府信息公开工作报告", "年度报告")

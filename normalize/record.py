@@ -1,13 +1,13 @@
 """From an extracted document to the canonical record: the normalizer's entry point."""
 from __future__ import annotations
 
-from gongkai import __version__
-from gongkai.document import ExtractedDocument, ImageBlock, Table
-from gongkai.record import CellSource, Finding, Record
+from core import __version__
+from core.document import ExtractedDocument, ImageBlock, Table
+from core.record import CellSource, Finding, Record
 
 from . import metadata as meta
-from . import sections
-from . import template as T
+from core import sections
+from core import template as T
 from .infer import resolve_short_rows
 from .tables import (TableMapping, classify, detect_template, map_active, map_applications, map_review,
                      template_from_applications)

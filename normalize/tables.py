@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gongkai.document import Table
-from gongkai.record import CellSource, Finding
+from core.document import Table
+from core.record import CellSource, Finding
 
-from . import labels
-from . import template as T
+from core import labels
+from core import template as T
 from .grid import Row, ValueCell, column_headers, merge_flat_fragments, merge_fragments, table_rows
 
 Mapped = tuple[int | float | None, CellSource]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gongkai.document import ExtractedDocument, ImageBlock, Table, TextBlock
+from core.document import ExtractedDocument, ImageBlock, Table, TextBlock
 
 from .backends import OcrUnavailable, get_backend
 from .images import NotAPicture, decode_frames, render_pdf_page

@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 Quad = list[tuple[float, float]]
 

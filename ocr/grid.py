@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from gongkai.geometry import cluster_positions
+from core.geometry import cluster_positions
 
 BBox = tuple[int, int, int, int]
 """(x0, top, x1, bottom) in pixels, x1/bottom exclusive."""

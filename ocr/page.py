@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gongkai.document import Cell, Provenance, Table, TextBlock
+from core.document import Cell, Provenance, Table, TextBlock
 
 from . import borderless as B
 from . import grid as G

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from normalize.values import NULL_MARKERS
+from core.values import NULL_MARKERS
 
 from .backends import DIGIT_SHAPES, OcrBackend, Quad, Reading
 from .grid import BBox, GridCell, PageScan, TableGrid

@@ -9,7 +9,7 @@ columns of both are mapped onto the union of their boundaries.
 """
 from __future__ import annotations
 
-from gongkai.document import Block, Cell, Table
+from core.document import Block, Cell, Table
 
 MATCH = 0.03
 """Column boundaries this close (share of the table width) may be the same boundary."""

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import Connection, delete, insert, select
 
-from normalize.template import APPLY_COLUMNS
+from core.template import APPLY_COLUMNS
 
 from .models import Finding, Report, ReportCell
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Literal
 
 from sqlalchemy import Engine, text
 
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 
 from .views import VIEW_NAMES
 

@@ -1,6 +1,6 @@
 """The `cell_labels` table: the national template's cells, for people and BI tools.
 
-Labels come from `normalize.template.all_cell_defs()`, the one place that spells them; they
+Labels come from `core.template.all_cell_defs()`, the one place that spells them; they
 are never retyped here. The initial migration fills the table, and `upgrade()` re-syncs it
 afterwards, so a label corrected in the template reaches an existing warehouse without a
 migration of its own. Codes that the template no longer defines are kept: loaded reports may
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from normalize.template import all_cell_defs
+from core.template import all_cell_defs
 
 from .models import CellLabel
 

@@ -10,7 +10,7 @@ Layout, from raw bytes to numbers:
     documents ──< report_documents >── reports ──< report_cells   (lineage: page, bbox, raw)
                                          │    └──< findings
     agencies ──< agency_names            └── agencies
-    cell_labels                          (code → table/row/column/label, from normalize.template)
+    cell_labels                          (code → table/row/column/label, from core.template)
 
 Columns are plain scalars (no arrays, no JSONB-only features) so that BI tools reading either
 database see the same thing; the bbox is four float columns rather than JSON for the same

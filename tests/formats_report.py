@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gongkai.document import Cell
+from core.document import Cell
 
 AGENCY = "示例市生态环境局"
 YEAR = 2022
@@ -93,7 +93,7 @@ def expected_cells() -> dict[str, int | float]:
 EXPECTED = expected_cells()
 
 
-# --- the three tables as grids (gongkai.document.Cell: row, col, text, spans) ------------------
+# --- the three tables as grids (core.document.Cell: row, col, text, spans) ------------------
 
 
 def _num(v) -> str:

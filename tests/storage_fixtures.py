@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from normalize.template import cell_codes
+from core.template import cell_codes
 from storage.db import get_engine
 from storage.migrate import upgrade
 from storage.models import Base

@@ -15,8 +15,8 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 
 from extractors import docx as docx_extractor
-from gongkai.document import ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import ImageBlock, Table, TextBlock
+from core.errors import BadDocument
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = (f'xmlns:w="{W}" '

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from extractors import html
-from gongkai.document import ImageBlock, Table
-from gongkai.errors import BadDocument
+from core.document import ImageBlock, Table
+from core.errors import BadDocument
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # enough of a PNG for sniffing
 

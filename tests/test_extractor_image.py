@@ -9,8 +9,8 @@ from PIL import Image
 
 from extractors import image as image_extractor
 from extractors import sniff
-from gongkai.document import ImageBlock
-from gongkai.errors import BadDocument
+from core.document import ImageBlock
+from core.errors import BadDocument
 
 
 def _picture(color: str = "white", size=(120, 80)) -> Image.Image:

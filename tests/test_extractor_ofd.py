@@ -10,8 +10,8 @@ import pytest
 from extractors import ofd
 from extractors.ofd_package import resolve
 from extractors.ofd_page import IDENTITY, abbreviated_segments, deltas
-from gongkai.document import Cell, Table
-from gongkai.errors import BadDocument
+from core.document import Cell, Table
+from core.errors import BadDocument
 from ofd_writer import NS, OfdWriter
 
 

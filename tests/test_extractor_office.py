@@ -18,7 +18,7 @@ import pytest
 
 import extractors
 from extractors import libreoffice, office
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 from ole_writer import compound_file, word_fib
 
 REGISTRY = ("extractors.pdf", "extractors.xlsx", "extractors.docx", "extractors.ofd", "extractors.office",

@@ -16,8 +16,8 @@ from conftest import INBOX
 from extractors import pdf as pdf_extractor
 from extractors import extract, sniff
 from extractors.pdf_lines import is_tight
-from gongkai.document import ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import ImageBlock, Table, TextBlock
+from core.errors import BadDocument
 
 W, H = 595.0, 842.0
 HELVETICA_WIDTHS = {".": 278, ",": 278, "-": 333, "/": 278, "a": 556, "b": 556, "c": 500, "d": 556, "e": 556, "f": 278}

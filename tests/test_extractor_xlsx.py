@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from extractors import xlsx
-from gongkai.document import ImageBlock, Table, TextBlock
-from gongkai.errors import BadDocument
+from core.document import ImageBlock, Table, TextBlock
+from core.errors import BadDocument
 
 
 def save(wb, tmp_path: Path, name: str = "t.xlsx") -> Path:

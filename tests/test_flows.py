@@ -21,7 +21,7 @@ from flows.nightly import nightly
 from flows.process_document import process_document
 from flows.reprocess import reprocess
 from flows.settings import FlowSettings
-from gongkai.errors import BadDocument, NotAReport, Transient
+from core.errors import BadDocument, NotAReport, Transient
 from gongkai.ingest import process_file
 from storage import get_engine, upgrade
 from storage_fixtures import pg_database, rows, scalar  # noqa: F401

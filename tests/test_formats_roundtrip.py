@@ -19,7 +19,7 @@ import pytest
 import extractors
 import formats_report as R
 from extractors import libreoffice
-from gongkai.errors import BadDocument
+from core.errors import BadDocument
 from gongkai.pipeline import extract_record
 
 REGISTRY = ("extractors.pdf", "extractors.xlsx", "extractors.docx", "extractors.ofd", "extractors.office",

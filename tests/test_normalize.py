@@ -1,12 +1,12 @@
 """The normalizer: labels, values, table mapping, inference, metadata — on hand-made inputs."""
 import pytest
 
-from gongkai.document import Cell, ExtractedDocument, Table, TextBlock
-from normalize import labels
-from normalize import template as T
+from core.document import Cell, ExtractedDocument, Table, TextBlock
+from core import labels
+from core import template as T
 from normalize.metadata import parse_date, published_date, reporting_year, title_and_agency
 from normalize.record import to_record
-from normalize.values import parse
+from core.values import parse
 
 
 @pytest.mark.parametrize("printed, expected", [

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from gongkai.errors import GongkaiError
+from core.errors import GongkaiError
 from ocr import backends
 from ocr.backends import OcrUnavailable, get_backend, reset_backend
 
@@ -73,7 +73,7 @@ def test_paddle_backend_without_the_extra(monkeypatch, fresh_engine):
 @pytest.mark.skipif(importlib.util.find_spec("paddleocr") is None, reason="optional extra: pip install gongkai[paddle]")
 def test_paddle_backend_reads_offline(monkeypatch, fresh_engine, no_network, tmp_path):
     import ocr_fixtures as F
-    from gongkai.document import ExtractedDocument
+    from core.document import ExtractedDocument
     from normalize.record import to_record
     from ocr import read_image
 

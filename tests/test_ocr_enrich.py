@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import ocr_fixtures as F
-from gongkai.document import ImageBlock, Table, TextBlock
+from core.document import ImageBlock, Table, TextBlock
 from gongkai.pipeline import extract_document, extract_record
-from normalize import template as T
+from core import template as T
 
 pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt install fonts-noto-cjk)")
 
@@ -222,7 +222,7 @@ def test_picture_on_a_pdf_text_page(tmp_path: Path):
 
 
 def test_undecodable_picture_stays_with_a_warning():
-    from gongkai.document import ExtractedDocument
+    from core.document import ExtractedDocument
     from ocr import enrich
 
     svg = ImageBlock(data=b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>", ref="chart.svg")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ocr_fixtures as F
-from gongkai.document import Cell, Provenance, Table
+from core.document import Cell, Provenance, Table
 from ocr import grid as G
 from ocr import stitch
 from ocr.backends import Reading, ctc_decode, digit_classes, rec_tensor

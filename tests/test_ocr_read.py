@@ -13,8 +13,8 @@ from functools import lru_cache
 import pytest
 
 import ocr_fixtures as F
-from gongkai.document import ExtractedDocument, Table, TextBlock
-from normalize import template as T
+from core.document import ExtractedDocument, Table, TextBlock
+from core import template as T
 from normalize.record import to_record
 from ocr import read_image
 from ocr.read import FIX_PENALTY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from normalize.template import APPLY_COLUMNS
+from core.template import APPLY_COLUMNS
 from storage.crossyear import CARRY_CHAIN, IN_FORCE_CHAIN, chain_findings
 from storage.load import load_record
 from storage.models import Finding

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from normalize.template import cell_codes
+from core.template import cell_codes
 from storage.load import DocumentInfo, InvalidRecord, load_record, mark_document, record_failure, register_document
 from storage_fixtures import (db_url, engine, make_record, num, pg_database, report_state, row_counts,  # noqa: F401
                               rows, scalar, sha)
@@ -195,7 +195,7 @@ def test_document_info_from_the_pipeline(engine, tmp_path):
 def test_failures_are_recorded(engine):
     info = DocumentInfo(sha256=sha("broken"), filename="broken.pdf")
     register_document(engine, info)
-    from gongkai.errors import BadDocument
+    from core.errors import BadDocument
 
     record_failure(engine, info, BadDocument("encrypted PDF"))
     record_failure(engine, info.sha256, ValueError("still broken"))
@@ -204,7 +204,7 @@ def test_failures_are_recorded(engine):
     # an unknown document is registered by its failure
     record_failure(engine, DocumentInfo(sha256=sha("never seen")), BadDocument("empty file"))
     assert rows(engine, "SELECT error_class, attempts FROM documents WHERE sha256 = :s", s=sha("never seen")) == \
-        [{"error_class": "gongkai.errors.BadDocument", "attempts": 1}]
+        [{"error_class": "core.errors.BadDocument", "attempts": 1}]
     # a later successful load clears the error
     rec = make_record(source="broken")
     load_record(engine, rec)

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from normalize.template import all_cell_defs
+from core.template import all_cell_defs
 from storage.db import data_dir, database_url, get_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import Base

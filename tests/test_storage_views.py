@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from normalize.template import all_cell_defs
+from core.template import all_cell_defs
 from storage.export import ExportError, export_views
 from storage.load import DocumentInfo, load_record, record_failure, register_document
 from storage.status import status_summary

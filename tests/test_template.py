@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from normalize import template as T
+from core import template as T
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "canonical-record.md"
 

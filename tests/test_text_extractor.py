@@ -1,6 +1,6 @@
 """Text dumps like the seeds: both table shapes, markers, and wrapped cells."""
 from extractors import text
-from gongkai.document import ImageBlock, Table, TextBlock
+from core.document import ImageBlock, Table, TextBlock
 
 
 def test_tab_rows_become_one_table_row_per_line():

@@ -1,5 +1,5 @@
 """The validator: each rule, and null operands making a check not assessable."""
-from normalize import template as T
+from core import template as T
 from validate import check
 
 

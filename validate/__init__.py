@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gongkai.record import Finding
-from normalize import template as T
+from core.record import Finding
+from core import template as T
 
 Cells = Mapping[str, "int | float | None"]
 

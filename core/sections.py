@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gongkai.document import ExtractedDocument, TextBlock
+from core.document import ExtractedDocument, TextBlock
 
-from . import labels
+from core import labels
 
 MAX_HEADING = 40
 
