@@ -9,8 +9,16 @@ What such a dump looks like (shared/research/format.md §5.3):
 - `[image: name]` where a picture was, `[bookmark: _GoBack]` glued to text;
 - chart captions and chart data after the signature that look like table rows.
 
-Tables come out with `columns_reliable=False`: a cell's position in its row is known, its
-true column is not.
+Other tools' dumps (shared/variety.md, "Text dumps"):
+- Markdown from PDF converters: `| a | b |` rows with `|---|` separator rows;
+- page-text dumps where each cell ends with ` |` on its own line.
+
+Tab tables come out with `columns_reliable=False`: a cell's position in its row is known,
+its true column is not. A Markdown table whose rows all have the same number of cells is a
+real grid (the pipes delimit every cell, blanks included).
+
+Every loop over lines advances by at least one line per step: a table starts at a table
+line and `_table_end` returns an index past it.
 """
 from __future__ import annotations
 
@@ -21,6 +29,7 @@ from charset_normalizer import from_bytes
 
 from core.document import Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from core.errors import BadDocument
+from core.values import is_value_token
 
 FORMAT = "txt"
 
@@ -70,7 +79,7 @@ def text_to_document(text: str) -> ExtractedDocument:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if "\t" in line:
+        if _is_table_line(line):
             j = _table_end(lines, i)
             table = lines_to_table(lines[i:j])
             if table is not None:
@@ -80,6 +89,20 @@ def text_to_document(text: str) -> ExtractedDocument:
         _append_text_line(doc, line)
         i += 1
     return doc
+
+
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_CELL = re.compile(r"\S.*\s\|\s*$|^\s*\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$")
+
+
+def _is_pipe_line(line: str) -> bool:
+    """A Markdown row (`| a | b |`), a rule row (`|---|---|`) or one cell ending with ` |`."""
+    return bool(_PIPE_ROW.match(line) or _PIPE_CELL.match(line) or _MD_RULE.match(line))
+
+
+def _is_table_line(line: str) -> bool:
+    return "\t" in line or _is_pipe_line(line)
 
 
 def _append_text_line(doc: ExtractedDocument, line: str) -> None:
@@ -102,7 +125,7 @@ def _table_end(lines: list[str], start: int) -> int:
     prev_blank = False
     while i < len(lines):
         line = lines[i]
-        if "\t" in line:
+        if _is_table_line(line):
             prev_blank = False
         elif not line.strip():
             prev_blank = True
@@ -111,9 +134,10 @@ def _table_end(lines: list[str], start: int) -> int:
         else:
             break
         i += 1
-    while i > start and not lines[i - 1].strip():
+    # Trailing blank lines are not the table's; a line holding only a tab is (an empty cell).
+    while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]):
         i -= 1
-    return i
+    return max(i, start + 1)
 
 
 def _is_continuation(line: str) -> bool:
@@ -122,12 +146,104 @@ def _is_continuation(line: str) -> bool:
 
 
 def lines_to_table(lines: list[str]) -> Table | None:
-    """Rows from a table's lines, in either dump shape."""
+    """Rows from a table's lines, in any dump shape."""
+    tab_lines = sum(1 for ln in lines if "\t" in ln)
+    pipe_lines = sum(1 for ln in lines if "\t" not in ln and _is_pipe_line(ln))
+    if pipe_lines > tab_lines:
+        return _pipe_table(lines)
     rows = _one_cell_per_line_rows(lines) if _is_one_cell_per_line(lines) else _tab_rows(lines)
     cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
     if not cells:
         return None
     return Table(cells=cells, columns_reliable=False)
+
+
+def _split_pipes(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [_clean_cell(c) for c in s.split("|")]
+
+
+def _pipe_table(lines: list[str]) -> Table | None:
+    """A Markdown table, or a dump with one `cell |` per line (rows split by blank lines)."""
+    body = [ln for ln in lines if not _MD_RULE.match(ln)]
+    split = [_split_pipes(ln) if _is_pipe_line(ln) else None for ln in body]
+    singles = [c for c in split if c is not None and len(c) == 1]
+    if len(singles) >= 0.9 * sum(1 for c in split if c is not None):
+        return _cell_per_line_table(body)
+    rows: list[list[str]] = []
+    for ln, cells in zip(body, split):
+        if cells is not None:
+            rows.append(cells)
+        elif ln.strip() and rows:
+            rows[-1][-1] += _clean_cell(ln)  # a wrapped last cell
+    if not rows:
+        return None
+    widths = {len(r) for r in rows}
+    if len(widths) == 1:
+        return Table(cells=_markdown_grid(rows), columns_reliable=True)
+    cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
+    return Table(cells=cells, columns_reliable=False)
+
+
+def _markdown_grid(rows: list[list[str]]) -> list[Cell]:
+    """Markdown cannot merge cells: a converter prints a merged header cell once and leaves
+    the cells it covered blank. In a row without a single number (a header row), a blank
+    cell right of a text cell is taken as covered by it, as long as the row above has one
+    cell over both (a span never crosses a column boundary of the header above it); data
+    rows keep their blanks."""
+    out: list[Cell] = []
+    owner_above: list[int] | None = None  # per column, the index of the cell above
+    for r, row in enumerate(rows):
+        header = not any(is_value_token(t) for t in row)
+        owner: list[int] = []
+        c = 0
+        while c < len(row):
+            span = 1
+            if header and row[c]:
+                while (c + span < len(row) and not row[c + span]
+                       and (owner_above is None or owner_above[c + span] == owner_above[c])):
+                    span += 1
+            out.append(Cell(row=r, col=c, text=row[c], col_span=span))
+            owner += [len(out)] * span
+            c += span
+        owner_above = owner
+    return out
+
+
+def _cell_per_line_table(lines: list[str]) -> Table | None:
+    rows: list[list[str]] = []
+    current: list[str] = []
+    for ln in lines + [""]:
+        if _is_pipe_line(ln):
+            current.extend(_split_pipes(ln))
+        elif not ln.strip():
+            if current:
+                rows.append(current)
+                current = []
+        elif current:
+            current[-1] += _clean_cell(ln)  # a wrapped cell
+    rows = [piece for row in rows for piece in _split_at_labels(row)]
+    cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
+    return Table(cells=cells, columns_reliable=False) if cells else None
+
+
+def _split_at_labels(cells: list[str]) -> list[list[str]]:
+    """A row's labels come before its values: a label after a value starts the next row
+    (a dump that prints no blank line between rows)."""
+    out: list[list[str]] = [[]]
+    seen_value = False
+    for t in cells:
+        value = not t or is_value_token(t)
+        if not value and seen_value:
+            out.append([])
+            seen_value = False
+        out[-1].append(t)
+        seen_value = seen_value or value
+    return [r for r in out if r]
 
 
 def _is_one_cell_per_line(lines: list[str]) -> bool:

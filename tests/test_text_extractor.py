@@ -36,3 +36,44 @@ def test_seed_004_tables_have_the_template_shape(inbox):
     rows = tables[1].rows()
     first_data = next(r for r in rows if r[0].text.startswith("一、本年新收"))
     assert [c.text for c in first_data[1:]] == ["0"] * 7
+
+
+def test_a_table_line_holding_only_a_tab_is_an_empty_cell_and_reading_ends():
+    # one cell per line, empty cells as tab-only or tab-and-space lines, the last line a tab:
+    # each step past a table moves on (this input once looped forever)
+    dump = "三、收到\n\t（七）总计\n\t\n\t \n\t2\n\n\t\n\n六、其他\n\t\n"
+    doc = text.text_to_document(dump)
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "六、其他"]
+    first = list(doc.tables())[0]
+    assert [c.text for c in first.rows()[0]] == ["（七）总计", "", "", "2"]
+
+
+def test_table_end_always_moves_past_its_start():
+    lines = ["\t", "", "\t ", "x", "\t", "\t"]
+    for start in range(len(lines)):
+        if "\t" in lines[start]:
+            assert text._table_end(lines, start) > start
+
+
+def test_markdown_tables_are_grids_with_merged_header_cells_recovered():
+    md = ("| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | | | 申请人情况 | | |\n"
+          "|---|---|---|---|---|---|\n"
+          "| | | | 自然人 | 法人或其他组织 | 总计 |\n"
+          "| 一、本年新收政府信息公开申请数量 | | | 5 | | 9 |\n")
+    (table,) = text.text_to_document(md).tables()
+    assert table.columns_reliable
+    first, second, data = table.rows()
+    assert [(c.text, c.col_span) for c in first] == [("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3),
+                                                     ("申请人情况", 3)]
+    # a blank cell never spans into a column the header row above splits off
+    assert [(c.text, c.col, c.col_span) for c in second if c.text] == [("自然人", 3, 1), ("法人或其他组织", 4, 1),
+                                                                       ("总计", 5, 1)]
+    # data rows keep their blanks: a blank is not covered by the number to its left
+    assert [c.text for c in data] == ["一、本年新收政府信息公开申请数量", "", "", "5", "", "9"]
+
+
+def test_one_cell_per_line_ending_with_a_pipe_splits_rows_where_a_label_follows_a_value():
+    dump = "信息内容 |\n本年制发件数 |\n规章 |\n0 |\n1 |\n3 |\n行政规范性文件 |\n2 |\n/ |\n15 |\n"
+    (table,) = text.text_to_document(dump).tables()
+    assert [[c.text for c in r] for r in table.rows()] == [
+        ["信息内容", "本年制发件数", "规章", "0", "1", "3"], ["行政规范性文件", "2", "/", "15"]]
