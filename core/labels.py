@@ -65,6 +65,17 @@ def key(text: str) -> str:
     return s
 
 
+_NOTE = re.compile(r"^(?:注|备注|说明|附注|注释|数据来源|资料来源|填表说明|填报说明)\d*[:：]|^\*")
+
+
+def is_note(text: str) -> bool:
+    """A note printed in or under a table ("注：…", "说明：…", "数据来源：…", or a sentence
+    of explanation ending in 。): not a row of the template, and never part of the row above
+    it. No template label holds a full stop."""
+    t = squash(text)
+    return bool(_NOTE.match(t)) or (len(t) >= 8 and t.endswith("."))  # squash makes 。 a "."
+
+
 def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 

@@ -74,4 +74,5 @@ def parse(text: str, money: bool = False) -> Parsed:
 def is_value_token(text: str) -> bool:
     """A token that is a number or a printed null marker — not a label, not a blank."""
     t = clean(text)
-    return bool(t) and parse(t, money=True).is_value
+    # money units (万元, 元) and count units (件, 条) both mark a value
+    return bool(t) and (parse(t, money=True).is_value or parse(t).is_value)

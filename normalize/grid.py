@@ -57,8 +57,12 @@ class Row:
 
 
 def table_rows(table: Table) -> list[Row]:
-    """Rows as labels + values, for either table shape."""
-    return _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+    """Rows as labels + values, for either table shape.
+
+    A note row (注：…, 说明：…, 数据来源：…, in or under the table) is set aside here: it is
+    no template row, and must neither be matched nor glued onto the last data row."""
+    rows = _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+    return [r for r in rows if not (r.labels and not r.values and all(labels.is_note(t) for t in r.labels))]
 
 
 def _flat_rows(table: Table) -> list[Row]:

@@ -37,8 +37,40 @@ _AGENCY_SUFFIX = re.compile(r"(文件|办公室文件)$")
 _AGENCY_CLEAN = re.compile(r"^(?:关于|《)|(?:关于|的|》|《)$")
 
 
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "O": 0, "o": 0}
+_CN_NUM = "〇○零ＯOo一二三四五六七八九十"
+_CN_DATE = re.compile(rf"([{_CN_NUM}]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*日")
+
+
+def _cn_int(text: str) -> int | None:
+    """"十八" → 18, "二十" → 20, "十" → 10, "三" → 3; None for anything else."""
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        t = _CN_DIGIT.get(tens, -1) if tens else 1
+        o = _CN_DIGIT.get(ones, -1) if ones else 0
+        return None if t < 0 or o < 0 else t * 10 + o
+    if len(text) == 1:
+        return _CN_DIGIT.get(text)
+    return None
+
+
+def _arabic_dates(text: str) -> str:
+    """Dates printed in Chinese numerals (二〇二五年一月九日, 二○二四年十二月三十日) as Arabic ones,
+    so that one date pattern reads both. Only whole dates are rewritten."""
+    def repl(m: re.Match) -> str:
+        year = "".join(str(_CN_DIGIT.get(c, "")) for c in m.group(1))
+        month, day = _cn_int(m.group(2)), _cn_int(m.group(3))
+        if len(year) != 4 or month is None or day is None:
+            return m.group(0)
+        return f"{year}年{month}月{day}日"
+
+    return _CN_DATE.sub(repl, text)
+
+
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return _arabic_dates(unicodedata.normalize("NFKC", text).strip())
 
 
 def _lines(doc: ExtractedDocument) -> list[str]:

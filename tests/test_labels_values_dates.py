@@ -1,0 +1,28 @@
+"""Small examples of the classes the variant generator crosses with every format."""
+from core import labels
+from core.values import is_value_token
+from normalize.metadata import parse_date
+
+
+def test_dates_in_chinese_numerals_read_as_dates():
+    assert parse_date("二〇二五年一月九日") == "2025-01-09"
+    assert parse_date("二○二四年十二月三十日") == "2024-12-30"
+    assert parse_date("二零二三年十月二十一日") == "2023-10-21"
+    assert parse_date("2023 年 1 月 16 日") == "2023-01-16"
+    # not a date: a month that no numeral reading gives
+    assert parse_date("二〇二五年十十月九日") is None
+
+
+def test_notes_under_a_table_are_no_template_rows():
+    assert labels.is_note("注：本表数据截至12月31日。")
+    assert labels.is_note("说明:以上数据不含转办件")
+    assert labels.is_note("数据来源：法制科")
+    assert labels.is_note("以上数据统计时间为2022年1月1日至12月31日。")
+    assert not labels.is_note("四、结转下年度继续办理")
+    assert not labels.is_note("（二）部分公开（区分处理的，只计这一情形，不计其他情形）")
+    assert not labels.is_note("1.属于国家秘密")
+
+
+def test_a_count_with_its_unit_is_a_value_not_a_label():
+    assert is_value_token("12件") and is_value_token("251000元") and is_value_token("0.5万元")
+    assert not is_value_token("行政许可")

@@ -1,0 +1,29 @@
+"""Every variation class in every fast format: the report extracts exactly.
+
+The generator (tests/variants.py) crosses the classes of shared/variety.md with the
+formats a report is published or dumped in; each variant carries its ground truth. The
+property (tests/variant_check.py): every truth cell comes out exactly or null with a finding
+on its table, never a wrong or an invented value; agency, year and published date are read.
+Here the variants are also held to exactness, since every class listed is one the readers
+handle; bench/variants.py runs the same crossing over the slow formats too.
+"""
+from __future__ import annotations
+
+import pytest
+
+import variants as V
+from variant_check import check
+from gongkai.pipeline import extract_record
+
+CASES = [(k, f) for k in V.CLASSES for f in V.FORMATS]
+
+
+@pytest.mark.parametrize("klass,fmt", CASES, ids=[f"{k}-{f}" for k, f in CASES])
+def test_variant_extracts_exactly(klass, fmt, tmp_path):
+    path, truth = V.write(klass, fmt, tmp_path)
+    record = extract_record(path)
+    outcome = check(record, truth.truth, agency=truth.agency, year=truth.year,
+                    published=truth.published if fmt in V.CARRIES_DATE else None)
+    assert outcome.holds, outcome
+    assert outcome.exact, outcome
+    assert not [f for f in record.findings if f.rule.startswith(("row.", "table."))]
