@@ -26,7 +26,8 @@ from extractors import ofd_package as pkgmod
 from extractors.ofd_package import Package, folder, kid, kids, resolve, text_of
 from extractors.ofd_page import PageObjects, box, read_objects, rulings
 from extractors.pdf import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
-from extractors.pdf_tables import cells_to_part, close_open_tables, edges_to_cell_groups, merge_rulings
+from extractors.pdf_tables import (cells_to_part, close_open_tables, edges_to_cell_groups, is_table_part,
+                                   merge_rulings)
 from core.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from core.errors import BadDocument
 
@@ -166,7 +167,7 @@ def layout_page(objs: PageObjects, n: int, area, reader: _Reader | None = None) 
     chars = [_char(g) for g in objs.glyphs if g.text]
     edges = merge_rulings([_edge(r) for r in rulings(objs.shapes)])
     tables = [cells_to_part(group, chars, n) for group in edges_to_cell_groups(close_open_tables(edges))]
-    tables = [t for t in tables if t.n_rows >= 2 and t.n_cols >= 2]
+    tables = [t for t in tables if is_table_part(t)]
     for t in tables:
         out.items.append((t.bbox[1], t))
     for ln in body_lines(chars, tables, height * PT_PER_MM):

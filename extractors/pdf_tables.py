@@ -252,10 +252,17 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
 
 
 def find_table_parts(page, chars: list[dict], page_no: int) -> list[TablePart]:
-    """All ruled tables of a page with at least two rows and two columns, top to bottom."""
+    """All ruled tables of a page, top to bottom (`is_table_part`)."""
     edges = close_open_tables(merge_rulings(page_rulings(page)))
     parts = [cells_to_part(group, chars, page_no) for group in edges_to_cell_groups(edges)]
-    return [p for p in parts if p.n_rows >= 2 and p.n_cols >= 2]
+    return [p for p in parts if is_table_part(p)]
+
+
+def is_table_part(p: TablePart) -> bool:
+    """At least two rows and two columns, or one row of at least three cells: the last row
+    of a table cut by a page break, alone at the top of the next page (a framed paragraph
+    is one cell wide, a label box two)."""
+    return (p.n_rows >= 2 and p.n_cols >= 2) or (p.n_rows == 1 and p.n_cols >= 3)
 
 
 # --- 4. stitching across pages ---------------------------------------------------------------

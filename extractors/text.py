@@ -264,7 +264,10 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
         if not line.strip():
             continue
         if "\t" not in line and rows:
-            rows[-1][-1] = rows[-1][-1] + line.strip()  # a wrapped last cell
+            if is_value_token(rows[-1][-1]) and not is_value_token(line.strip()):
+                rows.append([_clean_cell(line)])  # a number never wraps into words: a row of one cell
+            else:
+                rows[-1][-1] = rows[-1][-1] + line.strip()  # a wrapped last cell
             continue
         rows.append([_clean_cell(c) for c in line.split("\t")])
     return rows

@@ -193,3 +193,46 @@ def published_date(doc: ExtractedDocument) -> str | None:
     if meta:
         return parse_date(meta) or None
     return signature_date(doc)
+
+
+# ---- names: a spreadsheet's sheet names, the file's own name -------------------------------
+
+_NAME = re.compile(r"^(?P<agency>.*?)(?P<year>20[0-4]\d)\s*年?度?")
+_NAME_NOISE = re.compile(r"^(?:附件\d*[-_：:、.]?|\d+[-_.、])")
+# an agency's name ends in the word for a body of government (局, 委员会, 人民政府, 办公室 …)
+_AGENCY_END = re.compile(r"(?:局|委|委员会|办|办公室|政府|院|厅|部|署|中心|所|站|队|馆|处|会|府|集团|公司|街道|镇|乡|区|县|市)$")
+
+
+def name_parts(name: str) -> tuple[str | None, int | None]:
+    """(agency, year) from a name that carries them: a file name
+    ("某市公安局2020年政府信息公开工作年度报告.xlsx") or a sheet name ("某市公安局2020年度").
+    A year alone counts only with a report word after it ("2020年政府信息公开年度报告")."""
+    t = _NAME_NOISE.sub("", _norm(name).replace(" ", ""))
+    t = re.sub(r"\.(?:xlsx?|et|docx?|wps|pdf|ofd|html?|txt|md|rtf)$", "", t, flags=re.I)
+    m = _NAME.match(t)
+    if not m:
+        return None, None
+    rest = t[m.end():]
+    agency = _AGENCY_CLEAN.sub("", m.group("agency"))
+    agency = agency if 2 <= len(agency) <= 40 and _AGENCY_END.search(agency) and not _SENTENCE.search(agency) \
+        else None
+    reportish = any(w in rest for w in TITLE_WORDS) or "年报" in rest or not rest
+    if agency is None and not any(w in rest for w in TITLE_WORDS):
+        return None, None
+    return agency, (int(m.group("year")) if reportish else None)
+
+
+def from_names(doc: ExtractedDocument, path: str | None) -> tuple[str | None, int | None]:
+    """Agency and year where the report's text has none: sheet names first, then the file name."""
+    from pathlib import Path
+
+    from core.document import TextBlock
+
+    names = [b.text for b in doc.blocks if isinstance(b, TextBlock) and b.kind == "heading" and len(b.text) <= 40]
+    if path:
+        names.append(Path(path).name)
+    agency = year = None
+    for n in names:
+        a, y = name_parts(n)
+        agency, year = agency or a, year or y
+    return agency, year

@@ -8,9 +8,10 @@ from core.record import CellSource, Finding, Record
 from . import metadata as meta
 from core import sections
 from core import template as T
+from .continuations import join_continuations
 from .infer import resolve_short_rows
 from .tables import (TableMapping, classify, detect_template, map_active, map_applications, map_review,
-                     template_from_applications)
+                     review_shaped, template_from_applications)
 
 TABLE_LABELS = {"active": "二", "applications": "三", "review": "四"}
 LOW_CONFIDENCE = 0.8
@@ -20,10 +21,13 @@ LOW_CONFIDENCE = 0.8
 def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     """Normalize one document onto the template. Never raises for a readable report:
     what is missing or wrong becomes a status and a finding."""
-    classified = [(t, classify(t)) for t in doc.tables()]
+    classified = classify_tables(doc)
     title, agency, title_year = meta.title_and_agency(doc)
     agency = agency or meta.agency_from_sentence(doc) or meta.agency_from_metadata(doc)
     year = meta.reporting_year(doc, title_year)
+    if not agency or not year:  # a workbook of tables alone: its sheet names, the file's name
+        named_agency, named_year = meta.from_names(doc, (source or {}).get("path"))
+        agency, year = agency or named_agency, year or named_year
 
     template = detect_template([t for t, k in classified if k == "active"]) or \
         detect_template([t for t, _ in classified]) or \
@@ -33,7 +37,8 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     statuses = table_statuses(doc, mapping)
 
     cells, provenance = assemble_cells(mapping, template)
-    findings = list(mapping.findings) + status_findings(statuses) + missing_rows(mapping, statuses, template)
+    findings = one_per_lost_row(list(mapping.findings) + status_findings(statuses)
+                                + missing_rows(mapping, statuses, template))
     findings += low_confidence(cells, provenance)
 
     from validate import check  # the validator depends on the record's shape, not the reverse
@@ -56,6 +61,25 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     if title and "title" not in record.metadata:
         record.metadata["title"] = title
     return record
+
+
+def classify_tables(doc: ExtractedDocument) -> list[tuple[Table, str | None]]:
+    """Each table (continuation pieces joined) with its kind: from its own words, else — for
+    a table whose header words were lost (an OCR dump's generic 数据1…数据15) — from the
+    section it stands in, where its shape is that section's table (table 四: one row of
+    fifteen values)."""
+    section_kind: dict[int, str] = {}
+    for number, indices in sections.blocks_by_section(doc).items():
+        for i in indices:
+            if isinstance(doc.blocks[i], Table) and number in sections.TABLE_SECTION:
+                section_kind[id(doc.blocks[i])] = sections.TABLE_SECTION[number]
+    out = []
+    for table, first in join_continuations(list(doc.tables())):
+        kind = classify(table)
+        if kind is None and section_kind.get(id(first)) == "review" and review_shaped(table):
+            kind = "review"
+        out.append((table, kind))
+    return out
 
 
 def _region(agency: str | None, doc: ExtractedDocument, year: int | None) -> str | None:
@@ -134,6 +158,22 @@ def missing_rows(m: TableMapping, statuses: dict[str, str], template: str) -> li
             out.append(Finding("row.missing", f"table 三 has no row {r.label}", table="applications"))
     for f in out:
         statuses[f.table] = "partial"  # type: ignore[index]
+    return out
+
+
+def one_per_lost_row(findings: list[Finding]) -> list[Finding]:
+    """A row whose label was not recognised is also a template row missing: one problem, one
+    finding. In each table, the unknown labels and the missing rows are paired in order; each
+    pair becomes one `row.missing` that quotes the label as printed. What is left unpaired
+    stays as it was."""
+    out = list(findings)
+    for table in ("active", "applications"):
+        unknown = [f for f in out if f.rule == "row.unknown_label" and f.table == table]
+        missing = [f for f in out if f.rule == "row.missing" and f.table == table]
+        for u, m in zip(unknown, missing):
+            out.remove(u)
+            out[out.index(m)] = Finding("row.missing", f"{m.message}; a row printed there is not recognised "
+                                        f"({u.message.split(': ', 1)[-1]})", table=table)
     return out
 
 

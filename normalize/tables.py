@@ -14,6 +14,7 @@ from core.record import CellSource, Finding
 
 from core import labels
 from core import template as T
+from core.values import is_value_token, parse
 from .grid import Row, ValueCell, column_headers, merge_flat_fragments, merge_fragments, table_rows
 
 Mapped = tuple[int | float | None, CellSource]
@@ -321,19 +322,59 @@ def review_leaf_order(rows: list[Row]) -> list[str]:
     return first if sorted(first) == sorted(c.key for c in T.REVIEW_COLUMNS) else [c.key for c in T.REVIEW_COLUMNS]
 
 
+def _with_printed_blanks(table: Table, data: Row) -> Row | None:
+    """Table 四's data row from a flattened dump that kept its blank cells as empty ones
+    ("⇥1⇥0⇥⇥⇥…"): fifteen cells after the labels (one more when a converter's padding cell
+    leads or trails) are the fifteen columns, a blank one null. Accepted only where every
+    block's 总计 = sum of its four parts holds wherever all five are printed, and at least
+    one block is printed whole: otherwise which blank is which cannot be told."""
+    cells = [c for c in table.rows()[data.index] if not labels.squash(c.text) or is_value_token(c.text)]
+    if len(cells) == 16 and not cells[0].text.strip():
+        cells = cells[1:]
+    elif len(cells) == 16 and not cells[-1].text.strip():
+        cells = cells[:-1]
+    if len(cells) != 15:
+        return None
+    values = [parse(c.text).value for c in cells]
+    whole = 0
+    for b in range(3):
+        block = values[5 * b: 5 * b + 5]
+        if all(isinstance(v, (int, float)) for v in block):
+            if sum(block[:4]) != block[4]:
+                return None
+            whole += 1
+    if not whole:
+        return None
+    return Row(data.index, data.labels, [ValueCell(c, None) for c in cells])
+
+
+def review_shaped(table: Table) -> bool:
+    """One row holds table 四's fifteen values (printed blanks counted where a dump kept them)."""
+    rows = table_rows(table)
+    if any(len(r.values) == 15 for r in rows):
+        return True
+    data = max(rows, key=lambda r: len(r.values), default=None)
+    return bool(data and not table.columns_reliable and _with_printed_blanks(table, data))
+
+
 def map_review(table: Table, out: TableMapping) -> bool:
     rows = table_rows(table)
     data = max(rows, key=lambda r: len(r.values), default=None)
     if data is None or len(data.values) < 5:
         return False
     codes: dict[str, ValueCell] = {}
+    header_complete = False
     if table.columns_reliable:
         heads = column_headers(table, range(data.index))
         for v in data.values:
             code = _review_code(heads[v.col]) if v.col is not None and v.col < len(heads) else None
             if code:
                 codes.setdefault(code, v)
-    if len(codes) != 15:
+        # the header names all fifteen columns: a blank data cell is a printed blank (null)
+        header_complete = len({c for c in map(_review_code, heads) if c}) == 15
+    if len(codes) != 15 and not header_complete:
+        if len(data.values) != 15 and not table.columns_reliable:
+            data = _with_printed_blanks(table, data) or data
         if len(data.values) != 15:
             out.findings.append(Finding("row.incomplete", f"table 四: {len(data.values)} values for 15 columns; "
                                         "cannot tell which is which", table="review"))

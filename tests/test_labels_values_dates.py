@@ -26,3 +26,15 @@ def test_notes_under_a_table_are_no_template_rows():
 def test_a_count_with_its_unit_is_a_value_not_a_label():
     assert is_value_token("12件") and is_value_token("251000元") and is_value_token("0.5万元")
     assert not is_value_token("行政许可")
+
+
+def test_agency_and_year_from_a_file_or_sheet_name():
+    from normalize.metadata import name_parts
+
+    assert name_parts("某市公安局2020年政府信息公开工作年度报告.xlsx") == ("某市公安局", 2020)
+    assert name_parts("附件1-示例县人民政府2021年政府信息公开工作年度报告.pdf") == ("示例县人民政府", 2021)
+    assert name_parts("示例市生态环境局2022年度") == ("示例市生态环境局", 2022)
+    # a name that says neither: nothing, not a guess
+    assert name_parts("主动公开") == (None, None)
+    assert name_parts("d001.xlsx") == (None, None)
+    assert name_parts("2022年报表") == (None, None)

@@ -168,3 +168,19 @@ def test_column_identities_pick_the_one_placement_of_a_lost_cell():
     rec = to_record(_doc(_flat(_apply_rows(values))))
     assert [rec.cells[f"apply.result_total.{c.key}"] for c in T.APPLY_COLUMNS] == [3, 0, 0, 0, 0, 0, 3]
     assert rec.provenance["apply.result_total.total"].method == "inferred"
+
+
+def test_a_row_whose_label_is_not_recognised_is_one_finding_not_two():
+    from core.document import Cell, ExtractedDocument, Table, TextBlock
+    from normalize.record import to_record
+
+    rows = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "0", "0", "3"],
+            ["行政规范性文件", "2", "1", "15"], ["信息内容", "本年处理决定数量"], ["行政许可", "120"],
+            ["行政处罚", "37"], ["行政强制", "4"], ["信息内容", "本年收费金额（单位：万元）"],
+            ["某某莫名其妙的一行标签文字", "1.5"]]
+    cells = [Cell(r, c, t) for r, row in enumerate(rows) for c, t in enumerate(row)]
+    doc = ExtractedDocument(blocks=[TextBlock("二、主动公开政府信息情况"), Table(cells=cells, columns_reliable=False)])
+    record = to_record(doc)
+    lost = [f for f in record.findings if f.table == "active" and f.rule.startswith("row.")]
+    assert [f.rule for f in lost] == ["row.missing"]
+    assert "行政事业性收费" in lost[0].message and "某某莫名其妙" in lost[0].message

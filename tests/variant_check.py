@@ -31,7 +31,7 @@ def _same(a, b) -> bool:
     return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, abs_tol=0.005)
 
 
-def check(record, truth: dict, *, agency=None, year=None, published=None) -> Outcome:
+def check(record, truth: dict, *, agency=None, year=None, published=None, template=None) -> Outcome:
     out = Outcome()
     flagged = {f.table for f in record.findings if f.rule.startswith(("row.", "table.", "cell."))}
     for code, want in truth.items():
@@ -48,7 +48,7 @@ def check(record, truth: dict, *, agency=None, year=None, published=None) -> Out
         else:
             out.wrong.append(f"{code}={got!r} (want {want!r})")
     for name, want, got in (("agency", agency, record.agency), ("year", year, record.year),
-                            ("published", published, record.published)):
+                            ("published", published, record.published), ("template", template, record.template)):
         if want is not None and got != want:
             out.meta.append(f"{name}={got!r} (want {want!r})")
     return out

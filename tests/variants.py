@@ -35,6 +35,9 @@ class Report:
     agency: str = R.AGENCY
     year: int = R.YEAR
     published: str | None = R.PUBLISHED
+    template: str = "2021"
+    # a table printed in pieces (a page break): its grids, in order, with a page footer between
+    pieces: dict[str, list[list[Cell]]] = field(default_factory=dict)
 
 
 def base() -> Report:
@@ -70,6 +73,137 @@ def sentences_under_tables(r: Report) -> Report:
     for kind, text in notes.items():
         cells = r.tables[kind]
         tables[kind] = cells + [Cell(_height(cells), 0, text, 1, _width(cells))]
+    return replace(r, tables=tables)
+
+
+def _cut(cells: list[Cell], at: int, header_rows: int) -> list[list[Cell]]:
+    """Rows before `at`, then rows from `at` on (renumbered), the first `header_rows` rows
+    repeated on top of the second piece. A cell spanning the cut is cut too."""
+    first = [replace(c, row_span=min(c.row_span, at - c.row)) for c in cells if c.row < at]
+    head = [c for c in first if c.row < header_rows] if header_rows else []
+    rest = []
+    for c in cells:
+        if c.row >= at:
+            rest.append(replace(c, row=c.row - at + header_rows))
+        elif c.row + c.row_span > at:  # a label spanning down into the next page is printed again
+            rest.append(replace(c, row=header_rows, row_span=c.row + c.row_span - at))
+    return [first, sorted(head + rest, key=lambda c: (c.row, c.col))]
+
+
+def split_repeated_header(r: Report) -> Report:
+    """Table 三 across two pages, its three header rows repeated on the second."""
+    cells = r.tables["applications"]
+    return replace(r, pieces={"applications": _cut(cells, 15, 3)})
+
+
+def last_row_alone(r: Report) -> Report:
+    """Table 三 cut so that only 四、结转下年度继续办理 sits on the next page; table 四's data
+    row alone on the next page too."""
+    cells = r.tables["applications"]
+    return replace(r, pieces={"applications": _cut(cells, _height(cells) - 1, 0),
+                              "review": _cut(r.tables["review"], 3, 0)})
+
+
+ACTIVE_2019 = {
+    "rules": (0, 0, 3), "normative": (2, 2, 15), "licensing": (12, -2, 120), "other_services": (5, 0, 30),
+    "punishment": (8, 1, 37), "coercion": (2, 0, 4), "fees": (3, -1), "procurement": (6, 12.5),
+}
+
+
+def active_table_2019() -> tuple[list[Cell], dict[str, int | float]]:
+    """Table 二 as the 2019 form prints it (five blocks; 本年增/减 is signed)."""
+    heads = {"b1": ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
+             "b5": ["上一年项目数量", "本年增/减", "处理决定数量"], "b8": ["上一年项目数量", "本年增/减"],
+             "b9": ["采购项目数量", "采购总金额"]}
+    blocks = [("第二十条第（一）项", "b1", [("规章", "rules"), ("规范性文件", "normative")]),
+              ("第二十条第（五）项", "b5", [("行政许可", "licensing"), ("其他对外管理服务事项", "other_services")]),
+              ("第二十条第（六）项", "b5", [("行政处罚", "punishment"), ("行政强制", "coercion")]),
+              ("第二十条第（八）项", "b8", [("行政事业性收费", "fees")]),
+              ("第二十条第（九）项", "b9", [("政府集中采购", "procurement")])]
+    cols = {"b1": ("new_made", "new_published", "total_published"), "b5": ("prev_items", "delta", "decisions"),
+            "b8": ("prev_items", "delta"), "b9": ("items", "amount")}
+    cells: list[Cell] = []
+    truth: dict[str, int | float] = {}
+    row = 0
+    for title, kind, rows in blocks:
+        cells.append(Cell(row, 0, title, 1, 4))
+        texts = ["信息内容"] + heads[kind]
+        spans = [1] * len(texts)
+        spans[-1] += 4 - sum(spans)
+        col = 0
+        for t, span in zip(texts, spans):
+            cells.append(Cell(row + 1, col, t, 1, span))
+            col += span
+        row += 2
+        for label, key in rows:
+            values = ACTIVE_2019[key]
+            col = 0
+            for t, span in zip([label] + [str(v) for v in values], spans):
+                cells.append(Cell(row, col, t, 1, span))
+                col += span
+            truth.update({f"active.{key}.{c}": v for c, v in zip(cols[kind], values)})
+            row += 1
+    return cells, truth
+
+
+def applications_2019(cells: list[Cell]) -> tuple[list[Cell], dict[str, int]]:
+    """Table 三 with （六）其他处理 as one row (the 2019 form): the three sub-rows summed."""
+    group = next(c for c in cells if c.text == "（六）其他处理")
+    r0 = group.row
+    sums = [sum(int(c.text) for c in cells if c.row in (r0, r0 + 1, r0 + 2) and c.col == k) for k in range(3, 10)]
+    out = []
+    for c in cells:
+        if r0 <= c.row <= r0 + 2 and c.col >= 1:
+            continue
+        if c.row > r0 + 2:
+            c = replace(c, row=c.row - 2)
+        elif c.row_span > 1 and c.row < r0 < c.row + c.row_span:
+            c = replace(c, row_span=c.row_span - 2)
+        out.append(c)
+    out.append(Cell(r0, 1, "（六）其他处理", 1, 2))
+    out += [Cell(r0, 3 + i, str(v)) for i, v in enumerate(sums)]
+    return sorted(out, key=lambda c: (c.row, c.col)), dict(zip((f"apply.other.{c}" for c in R.APPLY_COLUMNS), sums))
+
+
+def on_the_2019_form(r: Report) -> Report:
+    """A later year's report still printed on the 2019 form (table 二's 2019 blocks, one
+    （六）其他处理 row)."""
+    active, active_truth = active_table_2019()
+    apply_cells, other = applications_2019(r.tables["applications"])
+    truth = {k: v for k, v in r.truth.items() if not k.startswith("active.") and not k.startswith("apply.other.")}
+    truth.update(active_truth)
+    truth.update(other)
+    return replace(r, tables={**r.tables, "active": active, "applications": apply_cells}, truth=truth,
+                   template="2019")
+
+
+def review_blanks(r: Report) -> Report:
+    """Table 四 with blank cells: 复议后起诉 printed all blank (null, never 0)."""
+    truth = dict(r.truth)
+    cells = []
+    for c in r.tables["review"]:
+        if c.text.isdigit() and c.col >= 10:
+            truth[f"suit_after_review.{['upheld', 'corrected', 'other', 'pending', 'total'][c.col - 10]}"] = None
+            c = replace(c, text="")
+        cells.append(c)
+    return replace(r, tables={**r.tables, "review": cells}, truth=truth)
+
+
+def header_of_empty_cells(r: Report) -> Report:
+    """Header rows drawn with empty cells instead of merged ones: a header text stands in
+    its first cell, the cells it would span are there and empty."""
+    tables = {}
+    for kind, cells in r.tables.items():
+        first_data = min(c.row for c in cells if c.text.isdigit())
+        out = []
+        for c in cells:
+            if c.row < first_data and (c.row_span > 1 or c.col_span > 1):
+                out.append(replace(c, row_span=1, col_span=1))
+                out += [Cell(rr, cc, "") for rr in range(c.row, c.row + c.row_span)
+                        for cc in range(c.col, c.col + c.col_span) if (rr, cc) != (c.row, c.col)]
+            else:
+                out.append(c)
+        tables[kind] = sorted(out, key=lambda c: (c.row, c.col))
     return replace(r, tables=tables)
 
 
@@ -183,7 +317,12 @@ CLASSES = {
     "plain": lambda r: r,
     "notes": notes_under_tables,
     "notes_plain": sentences_under_tables,
+    "form_2019": on_the_2019_form,
+    "review_blanks": review_blanks,
+    "header_empty_cells": header_of_empty_cells,
     "extra_columns": extra_empty_columns,
+    "split_repeated_header": split_repeated_header,
+    "last_row_alone": last_row_alone,
     "total_first_row": total_on_first_header_row,
     "no_check_note": no_check_note,
     "labels_dun": _renumber("dun"),
@@ -217,15 +356,20 @@ def _grid_rows(cells: list[Cell]) -> list[list[tuple[Cell, bool]]]:
     return [[g or (blank, True) for g in row] for row in grid]
 
 
-def _body(r: Report) -> list[tuple[str, str | None]]:
-    """(kind, content) in reading order: ("text", line) or ("table", kind)."""
-    out: list[tuple[str, str | None]] = [("text", r.title)]
+def _body(r: Report) -> list[tuple[str, object]]:
+    """(kind, content) in reading order: ("text", line) or ("grid", cells)."""
+    out: list[tuple[str, object]] = [("text", r.title)]
     for i, (heading, text) in enumerate(R.SECTIONS):
         out.append(("text", heading))
         if text:
             out.append(("text", text))
         if i in R.TABLE_AFTER_SECTION:
-            out.append(("table", R.TABLE_AFTER_SECTION[i]))
+            kind = R.TABLE_AFTER_SECTION[i]
+            for n, grid in enumerate(r.pieces.get(kind, [r.tables[kind]])):
+                if n:
+                    out.append(("text", f"— {n + 2} —"))  # the page footer between the pieces
+                out.append(("grid", grid))
+                out.append(("widths", r.tables[kind]))  # a piece is as wide as its table
     out += [("text", r.agency), ("text", r.date_line)]
     return out
 
@@ -235,10 +379,12 @@ def write_docx(r: Report, path: Path) -> Path:
 
     d = docx.Document()
     for kind, content in _body(r):
+        if kind == "widths":
+            continue
         if kind == "text":
             d.add_paragraph(content)
             continue
-        cells = r.tables[content]
+        cells = content
         table = d.add_table(rows=_height(cells), cols=_width(cells))
         table.style = "Table Grid"
         for c in cells:
@@ -255,13 +401,15 @@ def write_html(r: Report, path: Path) -> Path:
              "</title></head><body><div class='location'>首页 &gt; 政务公开 &gt; 政府信息公开年报</div>",
              f"<h1>{html.escape(r.title)}</h1><div class='article'>"]
     for kind, content in _body(r)[1:]:
+        if kind == "widths":
+            continue
         if kind == "text":
             parts.append(f"<p>{html.escape(content)}</p>")
             continue
         parts.append("<table border='1'>")
-        for row in range(_height(r.tables[content])):
+        for row in range(_height(content)):
             parts.append("<tr>")
-            for c in r.tables[content]:
+            for c in content:
                 if c.row == row:
                     parts.append(f"<td rowspan='{c.row_span}' colspan='{c.col_span}'>{html.escape(c.text)}</td>")
             parts.append("</tr>")
@@ -271,8 +419,10 @@ def write_html(r: Report, path: Path) -> Path:
     return path
 
 
-def write_xlsx(r: Report, path: Path) -> Path:
-    """One sheet per table, the report's title in the first sheet's first row."""
+def write_xlsx(r: Report, path: Path, title: str = "row") -> Path:
+    """One sheet per table. Where agency and year are: `title="row"` the report's title in
+    the first sheet's first row; "sheet" only in the first sheet's name; "file" only in the
+    file's name (the workbook's sheets and cells say neither)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -280,26 +430,67 @@ def write_xlsx(r: Report, path: Path) -> Path:
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = ["主动公开", "依申请公开", "复议诉讼"][i]
         top = 1
-        if i == 0:
+        if i == 0 and title == "row":
             ws.cell(row=1, column=1, value=r.title)
             top = 3
-        for c in r.tables[kind]:
-            value: object = int(c.text) if c.text.isdigit() else (float(c.text) if c.text.replace(".", "", 1).isdigit() else c.text)
-            ws.cell(row=top + c.row, column=1 + c.col, value=value if value != "" else None)
-            if c.row_span > 1 or c.col_span > 1:
-                ws.merge_cells(start_row=top + c.row, start_column=1 + c.col,
-                               end_row=top + c.row + c.row_span - 1, end_column=c.col + c.col_span)
+        if i == 0 and title == "sheet":
+            ws.title = f"{r.agency}{r.year}年度"
+        for grid in r.pieces.get(kind, [r.tables[kind]]):
+            _put_grid(ws, grid, top)
+            top += _height(grid) + 1
     wb.save(path)
+    return path
+
+
+def _put_grid(ws, cells: list[Cell], top: int) -> None:
+    for c in cells:
+        value: object = int(c.text) if c.text.isdigit() else (float(c.text) if c.text.replace(".", "", 1).isdigit() else c.text)
+        ws.cell(row=top + c.row, column=1 + c.col, value=value if value != "" else None)
+        if c.row_span > 1 or c.col_span > 1:
+            ws.merge_cells(start_row=top + c.row, start_column=1 + c.col,
+                           end_row=top + c.row + c.row_span - 1, end_column=c.col + c.col_span)
+
+
+def _ofd_widths(cells: list[Cell]) -> list[float]:
+    """Label columns wide, number columns narrow, the whole within the page (170 mm)."""
+    w = _width(cells)
+    need = [6.0] * w
+    for c in cells:
+        if c.col_span == 1 and c.text and not c.text.isdigit():
+            need[c.col] = max(need[c.col], min(40.0, 3.2 * len(c.text)))
+        elif c.col_span == 1 and c.text:
+            need[c.col] = max(need[c.col], 10.0)
+    scale = min(1.0, 170.0 / sum(need))
+    return [x * scale for x in need]
+
+
+def write_ofd(r: Report, path: Path) -> Path:
+    from ofd_writer import OfdWriter
+
+    w = OfdWriter(title=r.title)
+    pending = None
+    for kind, content in _body(r):
+        if kind == "text" and content.startswith("— "):
+            w.new_page()  # the piece after a page footer starts the next page (the writer numbers pages)
+        elif kind == "text":
+            w.text(content)
+        elif kind == "grid":
+            pending = content
+        else:
+            w.table(pending, widths=_ofd_widths(content), size=2.6)  # small type keeps each table on a page
+    w.save(path)
     return path
 
 
 def _dump(r: Report, table_lines) -> str:
     out = []
     for kind, content in _body(r):
+        if kind == "widths":
+            continue
         if kind == "text":
             out += [content, ""]
         else:
-            out += table_lines(r.tables[content]) + [""]
+            out += table_lines(content) + [""]
     return "\n".join(out) + "\n"
 
 
@@ -328,6 +519,21 @@ def _pipe_cell_lines(cells: list[Cell]) -> list[str]:
     return [f"{c.text} |" for row in _grid_rows(cells) for c, anchor in row if anchor and c.text]
 
 
+def _ocr_lines(cells: list[Cell]) -> list[str]:
+    """An OCR tool's dump: the header rows lost, a generic header (数据1 … 数据N) instead,
+    then the data rows as tab-separated cells."""
+    rows = [[c.text for c, anchor in row if anchor] for row in _grid_rows(cells)]
+    first = next((i for i, row in enumerate(rows) if any(t.isdigit() for t in row)), 0)
+    width = max(sum(1 for t in row if t.isdigit()) for row in rows)
+    head = "项目\t" + "\t".join(f"数据{i + 1}" for i in range(width))
+    return [head] + ["\t".join(row) for row in rows[first:] if any(row)]
+
+
+def _run_together_lines(cells: list[Cell]) -> list[str]:
+    """Crawler text: each row's cells run together with no separator ("3960181")."""
+    return ["".join(c.text for c, anchor in row if anchor) for row in _grid_rows(cells)]
+
+
 def writer(table_lines):
     def write(r: Report, path: Path) -> Path:
         path.write_text(_dump(r, table_lines), encoding="utf-8")
@@ -339,16 +545,30 @@ def writer(table_lines):
 FORMATS = {
     "docx": (".docx", write_docx),
     "html": (".html", write_html),
+    "ofd": (".ofd", write_ofd),
     "xlsx": (".xlsx", write_xlsx),
+    "xlsx_sheetname": (".xlsx", lambda r, path: write_xlsx(r, path, title="sheet")),
+    "xlsx_filename": (".xlsx", lambda r, path: write_xlsx(r, path, title="file")),
     "txt_tika": (".txt", writer(_tika_lines)),
     "txt_cells": (".txt", writer(_cell_lines)),
     "markdown": (".md", writer(_markdown_lines)),
     "txt_pipes": (".txt", writer(_pipe_cell_lines)),
+    "txt_ocr": (".txt", writer(_ocr_lines)),
+    "txt_runtogether": (".txt", writer(_run_together_lines)),
 }
-CARRIES_DATE = {"docx", "html", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
+NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
+                                              "cannot be told, so the row is null with a finding"}
+"""Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
+UNREADABLE = {"txt_runtogether"}
+"""Formats whose tables cannot be read: every cell must come back null with a finding."""
+CARRIES_DATE = {"docx", "html", "ofd", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
 def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
     r = variant(klass)
     ext, write_fn = FORMATS[fmt]
+    if fmt == "xlsx_filename":  # the title is the file's name, as sites name attachments
+        folder = Path(directory) / f"{klass}-{fmt}"
+        folder.mkdir(exist_ok=True)
+        return write_fn(r, folder / f"{r.title}{ext}"), r
     return write_fn(r, Path(directory) / f"{klass}-{fmt}{ext}"), r

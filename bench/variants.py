@@ -1,0 +1,106 @@
+"""Every variation class × every format, the slow ones too: how many variants extract exactly.
+
+    .venv/bin/python bench/variants.py [--classes notes,units] [--formats docx,pdf] [--workdir DIR] [-v]
+
+The variants and their truth come from tests/variants.py (the fast formats run in CI as
+tests/test_variants.py). Here the DOCX of each class is also converted by LibreOffice, in
+one soffice run per target, to DOC, RTF and PDF (a PDF with a text layer, tables ruled),
+and the XLSX to XLS. Each variant is scored with tests/variant_check.py: `exact` (every
+cell right, metadata right), `holds` (every lost cell reported, nothing wrong or
+invented), and the counts of cells wrong, invented and lost without a finding.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import variants as V  # noqa: E402
+from variant_check import check  # noqa: E402
+
+CONVERTED = {"doc": ("docx", "doc:MS Word 97"), "rtf": ("docx", "rtf:Rich Text Format"),
+             "pdf": ("docx", "pdf:writer_pdf_Export"), "xls": ("xlsx", "xls:MS Excel 97")}
+
+
+def build(classes: list[str], formats: list[str], work: Path) -> list[tuple[str, str, Path, V.Report]]:
+    from extractors import libreoffice
+
+    out = []
+    sources: dict[str, dict[str, tuple[Path, V.Report]]] = defaultdict(dict)
+    for k in classes:
+        for f in {*formats, *(CONVERTED[f][0] for f in formats if f in CONVERTED)} - set(CONVERTED):
+            path, report = V.write(k, f, work)
+            sources[f][k] = (path, report)
+            if f in formats:
+                out.append((k, f, path, report))
+    for f in formats:
+        if f not in CONVERTED:
+            continue
+        base, target = CONVERTED[f]
+        if not libreoffice.find_soffice():
+            print(f"{f}: skipped, LibreOffice (soffice) is not installed")
+            continue
+        outdir = work / f
+        libreoffice.run_soffice([p for p, _ in sources[base].values()], target, outdir, work / f"profile-{f}",
+                                timeout=600)
+        for k, (p, report) in sources[base].items():
+            converted = outdir / (p.stem + "." + f)
+            if converted.exists():
+                out.append((k, f, converted, report))
+            else:
+                print(f"{k}-{f}: LibreOffice made no file")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--classes", default=",".join(V.CLASSES))
+    ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED]))
+    ap.add_argument("--workdir", type=Path)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    from gongkai.pipeline import extract_record
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="variants-"))
+    work.mkdir(parents=True, exist_ok=True)
+    classes, formats = args.classes.split(","), args.formats.split(",")
+    by_format: dict[str, list] = defaultdict(list)
+    failed = []
+    for k, f, path, report in build(classes, formats, work):
+        t0 = time.perf_counter()
+        try:
+            record = extract_record(path)
+        except Exception as exc:  # a bench reports every failure and goes on
+            failed.append(f"{k}-{f}: {type(exc).__name__}: {exc}")
+            by_format[f].append(None)
+            continue
+        o = check(record, report.truth, agency=report.agency, year=report.year, template=report.template,
+                  published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf") else None)
+        by_format[f].append((k, o, time.perf_counter() - t0))
+        if args.verbose and not o.exact:
+            print(f"  {k}-{f}: unread={len(o.unread)} silent={o.silent[:3]} wrong={o.wrong[:3]} "
+                  f"invented={o.invented[:3]} meta={o.meta}")
+    print(f"{'format':16} {'variants':>8} {'exact':>6} {'holds':>6} {'wrong':>6} {'invented':>8} {'silent':>6} "
+          f"{'failed':>6} {'max_s':>6}")
+    for f, rows in by_format.items():
+        ok = [r for r in rows if r is not None]
+        if f in V.UNREADABLE:
+            exact = sum(1 for _, o, _ in ok if o.right == 0 and o.holds)  # unreadable: reported, not read
+        else:
+            exact = sum(1 for _, o, _ in ok if o.exact)
+        print(f"{f:16} {len(rows):8} {exact:6} {sum(o.holds for _, o, _ in ok):6} "
+              f"{sum(len(o.wrong) for _, o, _ in ok):6} {sum(len(o.invented) for _, o, _ in ok):8} "
+              f"{sum(len(o.silent) for _, o, _ in ok):6} {len(rows) - len(ok):6} "
+              f"{max((s for _, _, s in ok), default=0):6.1f}")
+    for line in failed:
+        print("FAILED", line)
+
+
+if __name__ == "__main__":
+    main()
