@@ -137,6 +137,28 @@ def merge_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
     return out
 
 
+def attach_detached_values(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
+    """A row label on a row of its own, its values on the next row without a label of their
+    own (a converter that put a long label on its own line): one row.
+
+    Only where the lone label is a template row's label (`known`) and the next row brings
+    no label of its own (labels spanning down from above do not count)."""
+    out: list[Row] = []
+    skip = False
+    for i, row in enumerate(rows):
+        if skip:
+            skip = False
+            continue
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        if (nxt is not None and not row.values and row.labels and known(row.leaf) and nxt.values
+                and all(t in row.labels for t in nxt.labels)):
+            out.append(Row(row.index, row.labels, nxt.values, row.label_cols, row.label_ids))
+            skip = True
+            continue
+        out.append(row)
+    return out
+
+
 def merge_flat_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
     """The flattened-row twin of `merge_fragments`: a row of labels only, after a row with
     values whose own leaf is no label by itself, continues that row's labels (a label that

@@ -15,7 +15,8 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .grid import Row, ValueCell, column_headers, merge_flat_fragments, merge_fragments, table_rows
+from .grid import (Row, ValueCell, attach_detached_values, column_headers, merge_flat_fragments, merge_fragments,
+                   table_rows)
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -58,7 +59,13 @@ def classify(table: Table) -> str | None:
     return kind if scores[kind] >= 2 else None
 
 
-_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS} - {"其他", "总计", "其他处理"}
+_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
+
+
+def _is_leaf_apply_label(text: str) -> bool:
+    """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
+    k = labels.key(text)
+    return k in _APPLY_KEYS and k not in _GROUP_KEYS and k != "总计" - {"其他", "总计", "其他处理"}
 
 
 def detect_template(tables: list[Table]) -> str | None:
@@ -82,10 +89,11 @@ def template_from_applications(tables: list[Table]) -> str | None:
 # ---- table 二 -------------------------------------------------------------------------------
 
 def map_active(table: Table, template: str, out: TableMapping) -> None:
-    rows = table_rows(table)
     defs = T.ACTIVE_ROWS[template]  # type: ignore[index]
     candidates = {r.key: r.label for r in defs}
     aliases = {labels.key(a): r.key for r in defs for a in r.aliases}
+    row_keys = {labels.key(lab) for lab in candidates.values()} | set(aliases)
+    rows = attach_detached_values(table_rows(table), lambda t: labels.key(t) in row_keys)
     header: dict[int, str] = {}
     grid = table.grid() if table.columns_reliable else None
     for row in rows:
@@ -240,9 +248,15 @@ def _is_apply_label(text: str) -> bool:
 _APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
 
 
+def _is_leaf_apply_label(text: str) -> bool:
+    """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
+    k = labels.key(text)
+    return k in _APPLY_KEYS and k not in _GROUP_KEYS and k != "总计"
+
+
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
-    rows = table_rows(table)
+    rows = attach_detached_values(table_rows(table), _is_leaf_apply_label)
     rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
         merge_flat_fragments(rows, _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force

@@ -519,6 +519,25 @@ def _pipe_cell_lines(cells: list[Cell]) -> list[str]:
     return [f"{c.text} |" for row in _grid_rows(cells) for c, anchor in row if anchor and c.text]
 
 
+def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
+    """Markdown as a PDF converter writes it: the page footer inside the table (the table
+    then restarts as a second Markdown table without its header), and a long label that
+    the converter put on a row of its own, its values on the next row."""
+    lines = _markdown_lines(cells)
+    out = []
+    for i, line in enumerate(lines):
+        cols = line.strip("|").split("|")
+        label = cols[0].strip()
+        if label.startswith("二、上年结转"):  # the label detached from its values
+            out.append("| " + " | ".join([label] + [""] * (len(cols) - 1)) + " |")
+            out.append("| " + " | ".join([""] + [c.strip() for c in cols[1:]]) + " |")
+            continue
+        out.append(line)
+        if i == 12 and len(lines) > 20:  # a page ends inside table 三
+            out += ["", "— 3 —", "", "|" + " |" * len(cols), "|" + "---|" * len(cols)]
+    return out
+
+
 def _ocr_lines(cells: list[Cell]) -> list[str]:
     """An OCR tool's dump: the header rows lost, a generic header (数据1 … 数据N) instead,
     then the data rows as tab-separated cells."""
@@ -554,6 +573,7 @@ FORMATS = {
     "markdown": (".md", writer(_markdown_lines)),
     "txt_pipes": (".txt", writer(_pipe_cell_lines)),
     "txt_ocr": (".txt", writer(_ocr_lines)),
+    "markdown_pdf": (".md", writer(_markdown_pdf_lines)),
     "txt_runtogether": (".txt", writer(_run_together_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
