@@ -18,6 +18,10 @@ _MONEY_UNIT = re.compile(r"^(.*?)(万元|元|万)$")
 _COUNT_UNIT = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(件|条|个|项|次|人次|宗|起|家|份|人)$")
 
 
+# A number followed by a note in brackets about its parts (NFKC has made the brackets ASCII).
+_TRAILING_NOTE = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?(?:件|条|个|项|次|宗|起|万元|元)?)\((?:其中|含|包括)[^()]*\)$")
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A cell read as a value: `value` is None for a non-number, `is_value` tells a value
@@ -53,6 +57,9 @@ def parse(text: str, money: bool = False) -> Parsed:
             t = m.group(1)
             if m.group(2) == "元":
                 factor, converted = 0.0001, True
+    note = _TRAILING_NOTE.match(t)
+    if note:  # "22（其中修订16件）": the cell's number, and a note about its parts
+        t = note.group(1)
     if not money:
         unit = _COUNT_UNIT.match(t)
         if unit:

@@ -74,11 +74,17 @@ def extract(path: Path) -> ExtractedDocument:
 
 def text_to_document(text: str) -> ExtractedDocument:
     """Split a dump into text blocks, tables (runs of tab lines) and image placeholders."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text, html_tables = _take_html_tables(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = text.split("\n")
     doc = ExtractedDocument(format=FORMAT)
     i = 0
     while i < len(lines):
         line = lines[i]
+        held = _HTML_SLOT.fullmatch(line.strip())
+        if held:
+            doc.blocks.append(html_tables[int(held.group(1))])
+            i += 1
+            continue
         if _is_table_line(line):
             j = _table_end(lines, i)
             table = lines_to_table(lines[i:j])
@@ -91,9 +97,42 @@ def text_to_document(text: str) -> ExtractedDocument:
     return doc
 
 
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.I | re.S)
+_HTML_SLOT = re.compile("\x00table(\\d+)\x00")
+
+
+def _take_html_tables(text: str) -> tuple[str, list[Table]]:
+    """HTML `<table>`s inside a dump (PDF-to-Markdown converters print merged tables so),
+    read with the HTML reader's span placement; each leaves a slot line in the text."""
+    if "<table" not in text.lower():
+        return text, []
+    import lxml.html
+
+    from extractors.html_tables import table_to_blocks
+
+    tables: list[Table] = []
+
+    def take(m: re.Match) -> str:
+        try:
+            el = lxml.html.fragment_fromstring(m.group(0))
+        except Exception:  # lxml's parser errors vary; unreadable markup stays text
+            return m.group(0)
+        table, _ = table_to_blocks(el, lambda td: (" ".join(td.text_content().split()), []))
+        if table is None:
+            return ""
+        tables.append(table)
+        return f"\n\x00table{len(tables) - 1}\x00\n"
+
+    return _HTML_TABLE.sub(take, text), tables
+
+
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_CELL = re.compile(r"\S.*\s\|\s*$|^\s*\|\s*$")
 _MD_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$")
+
+
+# a converter's line breaks and emphasis inside a cell ("一、本年新收<br>政府信息…", "**总计**")
+_MD_MARKUP = re.compile(r"<br\s*/?>|\*\*|__")
 
 
 def _is_pipe_line(line: str) -> bool:
@@ -164,7 +203,7 @@ def _split_pipes(line: str) -> list[str]:
         s = s[1:]
     if s.endswith("|"):
         s = s[:-1]
-    return [_clean_cell(c) for c in s.split("|")]
+    return [_clean_cell(_MD_MARKUP.sub("", c)) for c in s.split("|")]
 
 
 def _pipe_table(lines: list[str]) -> Table | None:

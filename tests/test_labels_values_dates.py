@@ -28,6 +28,15 @@ def test_a_count_with_its_unit_is_a_value_not_a_label():
     assert not is_value_token("行政许可")
 
 
+def test_a_number_with_a_note_on_its_parts_is_that_number():
+    from core.values import parse
+
+    assert parse("22（其中修订16件）").value == 22
+    assert parse("22(含修订16件)").value == 22
+    # brackets that are not a note on the number's parts are no number
+    assert parse("2（3）").value is None and not is_value_token("（1）")
+
+
 def test_agency_and_year_from_a_file_or_sheet_name():
     from normalize.metadata import name_parts
 

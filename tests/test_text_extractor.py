@@ -77,3 +77,14 @@ def test_one_cell_per_line_ending_with_a_pipe_splits_rows_where_a_label_follows_
     (table,) = text.text_to_document(dump).tables()
     assert [[c.text for c in r] for r in table.rows()] == [
         ["信息内容", "本年制发件数", "规章", "0", "1", "3"], ["行政规范性文件", "2", "/", "15"]]
+
+
+def test_html_tables_inside_a_markdown_dump_keep_their_spans():
+    md = ("# 报告\n\n三、收到和处理政府信息公开申请情况\n\n<table><tr><td rowspan=\"2\">三、本年度办理结果</td>"
+          "<td>（一）予以公开</td><td>3</td></tr><tr><td>（二）部分公开</td><td>1</td></tr></table>\n\n四、结束\n")
+    doc = text.text_to_document(md)
+    (table,) = doc.tables()
+    assert table.columns_reliable
+    assert [(c.row, c.col, c.row_span, c.text) for c in table.cells][0] == (0, 0, 2, "三、本年度办理结果")
+    assert [c.text for c in table.rows()[1]] == ["（二）部分公开", "1"]
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["# 报告", "三、收到和处理政府信息公开申请情况", "四、结束"]

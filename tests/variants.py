@@ -285,6 +285,17 @@ def units_in_cells(r: Report) -> Report:
     return replace(r, tables={**r.tables, "active": active})
 
 
+def values_with_notes(r: Report) -> Report:
+    """A cell that holds its number and a note on its parts: "2（其中修订1件）"."""
+    target = R._num(R.ACTIVE["active.normative.issued"])
+    active, done = [], False
+    for c in r.tables["active"]:
+        if not done and c.text == target and c.row == 3:
+            c, done = replace(c, text=f"{target}（其中修订1件）"), True
+        active.append(c)
+    return replace(r, tables={**r.tables, "active": active})
+
+
 def _cn_number(n: int) -> str:
     if n < 10:
         return CN_DIGITS[n]
@@ -331,6 +342,7 @@ CLASSES = {
     "labels_plainquotes": _renumber("plainquotes"),
     "blanks": printed_blanks,
     "units": units_in_cells,
+    "values_with_notes": values_with_notes,
     "date_chinese": chinese_numeral_date,
     "date_chinese_circle": chinese_numeral_date_circle,
     "date_spaced": spaced_date,
@@ -380,6 +392,9 @@ def write_docx(r: Report, path: Path) -> Path:
     d = docx.Document()
     for kind, content in _body(r):
         if kind == "widths":
+            continue
+        if kind == "text" and content.startswith("— "):
+            d.add_page_break()  # the next piece starts a page (in the PDF LibreOffice makes of it too)
             continue
         if kind == "text":
             d.add_paragraph(content)
@@ -538,6 +553,16 @@ def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
     return out
 
 
+def _html_table_lines(cells: list[Cell]) -> list[str]:
+    """Markdown whose tables are HTML with their spans, as some PDF converters write them."""
+    rows = []
+    for row in range(_height(cells)):
+        tds = "".join(f'<td rowspan="{c.row_span}" colspan="{c.col_span}">{html.escape(c.text)}</td>'
+                      for c in cells if c.row == row)
+        rows.append(f"<tr>{tds}</tr>")
+    return ["<table>" + "".join(rows) + "</table>"]
+
+
 def _ocr_lines(cells: list[Cell]) -> list[str]:
     """An OCR tool's dump: the header rows lost, a generic header (数据1 … 数据N) instead,
     then the data rows as tab-separated cells."""
@@ -574,6 +599,7 @@ FORMATS = {
     "txt_pipes": (".txt", writer(_pipe_cell_lines)),
     "txt_ocr": (".txt", writer(_ocr_lines)),
     "markdown_pdf": (".md", writer(_markdown_pdf_lines)),
+    "markdown_html": (".md", writer(_html_table_lines)),
     "txt_runtogether": (".txt", writer(_run_together_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
@@ -581,7 +607,7 @@ NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which 
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
-CARRIES_DATE = {"docx", "html", "ofd", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
+CARRIES_DATE = {"docx", "html", "ofd", "markdown_pdf", "markdown_html", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
 def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
