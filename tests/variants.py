@@ -189,6 +189,16 @@ def review_blanks(r: Report) -> Report:
     return replace(r, tables={**r.tables, "review": cells}, truth=truth)
 
 
+def review_leaves_on_third_row(r: Report) -> Report:
+    """Table 四's other header layout: 行政复议 spans two rows, all fifteen leaves on the third."""
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    cells = [Cell(0, 0, "行政复议", 2, 5), Cell(0, 5, "行政诉讼", 1, 10),
+             Cell(1, 5, "未经复议直接起诉", 1, 5), Cell(1, 10, "复议后起诉", 1, 5)]
+    cells += [Cell(2, i, t) for i, t in enumerate(heads * 3)]
+    cells += [c for c in r.tables["review"] if c.row == 3]
+    return replace(r, tables={**r.tables, "review": sorted(cells, key=lambda c: (c.row, c.col))})
+
+
 def header_of_empty_cells(r: Report) -> Report:
     """Header rows drawn with empty cells instead of merged ones: a header text stands in
     its first cell, the cells it would span are there and empty."""
@@ -330,6 +340,7 @@ CLASSES = {
     "notes_plain": sentences_under_tables,
     "form_2019": on_the_2019_form,
     "review_blanks": review_blanks,
+    "review_leaves_third_row": review_leaves_on_third_row,
     "header_empty_cells": header_of_empty_cells,
     "extra_columns": extra_empty_columns,
     "split_repeated_header": split_repeated_header,
@@ -431,6 +442,38 @@ def write_html(r: Report, path: Path) -> Path:
         parts.append("</table>")
     parts.append("</div></body></html>")
     path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def write_html_cms(r: Report, path: Path) -> Path:
+    """Another CMS: GBK-encoded, a 发布时间 line under the title, `<th>` header cells, every
+    cell's text in `<p><span style=…>`, blank cells as `&nbsp;`, the article in a layout table."""
+    parts = ["<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'>",
+             f"<title>{html.escape(r.title)}_政府信息公开</title></head><body>",
+             "<table width='100%'><tr><td class='nav'>当前位置：首页 &gt; 政府信息公开 &gt; 年度报告</td></tr>",
+             f"<tr><td><div class='title'>{html.escape(r.title)}</div>",
+             f"<div class='info'>发布时间：{r.published or ''} 09:30  来源：本站  浏览次数：128</div>",
+             "<div id='zoom'>"]
+    for kind, content in _body(r)[1:]:
+        if kind == "widths":
+            continue
+        if kind == "text":
+            parts.append(f"<p style='text-indent:2em'><span style='font-family:仿宋'>{html.escape(content)}</span></p>")
+            continue
+        parts.append("<table class='MsoNormalTable' border='1' cellspacing='0'>")
+        first_data = min((c.row for c in content if c.text.isdigit()), default=0)
+        for row in range(_height(content)):
+            parts.append("<tr>")
+            for c in content:
+                if c.row == row:
+                    tag = "th" if row < first_data else "td"
+                    text = html.escape(c.text) if c.text else "&nbsp;"
+                    parts.append(f"<{tag} rowspan='{c.row_span}' colspan='{c.col_span}'><p align='center'>"
+                                 f"<span style='font-size:10.5pt'>{text}</span></p></{tag}>")
+            parts.append("</tr>")
+        parts.append("</table>")
+    parts.append("</div></td></tr></table></body></html>")
+    path.write_bytes("".join(parts).encode("gb18030"))
     return path
 
 
@@ -589,6 +632,7 @@ def writer(table_lines):
 FORMATS = {
     "docx": (".docx", write_docx),
     "html": (".html", write_html),
+    "html_cms": (".html", write_html_cms),
     "ofd": (".ofd", write_ofd),
     "xlsx": (".xlsx", write_xlsx),
     "xlsx_sheetname": (".xlsx", lambda r, path: write_xlsx(r, path, title="sheet")),
@@ -607,7 +651,7 @@ NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which 
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
-CARRIES_DATE = {"docx", "html", "ofd", "markdown_pdf", "markdown_html", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
+CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
 def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
