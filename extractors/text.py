@@ -168,7 +168,7 @@ def _table_end(lines: list[str], start: int) -> int:
             prev_blank = False
         elif not line.strip():
             prev_blank = True
-        elif not prev_blank and _is_continuation(line):
+        elif not prev_blank and (_is_continuation(line) or _wraps_into_next(lines, i)):
             pass
         else:
             break
@@ -177,6 +177,14 @@ def _table_end(lines: list[str], start: int) -> int:
     while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]):
         i -= 1
     return max(i, start + 1)
+
+
+def _wraps_into_next(lines: list[str], i: int) -> bool:
+    """A line of words between two table lines is a cell's text wrapped across lines, however
+    long ("1.申请人无正当理由逾期不补正、\n行政机关不再处理…⇥0⇥0")."""
+    s = lines[i].strip()
+    return (i + 1 < len(lines) and _is_table_line(lines[i + 1]) and not _HEADING_START.match(s)
+            and not _MARKER.search(s))
 
 
 def _is_continuation(line: str) -> bool:
@@ -256,15 +264,19 @@ def _markdown_grid(rows: list[list[str]]) -> list[Cell]:
 def _cell_per_line_table(lines: list[str]) -> Table | None:
     rows: list[list[str]] = []
     current: list[str] = []
+    head = ""  # the first lines of a cell that wrapped: the cell ends at its " |"
     for ln in lines + [""]:
         if _is_pipe_line(ln):
-            current.extend(_split_pipes(ln))
+            cells = _split_pipes(ln)
+            cells[0] = head + cells[0]
+            head = ""
+            current.extend(cells)
         elif not ln.strip():
             if current:
                 rows.append(current)
                 current = []
-        elif current:
-            current[-1] += _clean_cell(ln)  # a wrapped cell
+        else:
+            head += _clean_cell(ln)
     rows = [piece for row in rows for piece in _split_at_labels(row)]
     cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
     return Table(cells=cells, columns_reliable=False) if cells else None
@@ -299,12 +311,26 @@ def _clean_cell(text: str) -> str:
 
 def _tab_rows(lines: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
+    # Tika starts every row with a tab (its padding cell); where it does, a line that starts
+    # with text continues the row above: the rest of a wrapped cell, then that row's cells.
+    tab_lines = [ln for ln in lines if "\t" in ln]
+    padded = len(tab_lines) >= 3 and sum(ln.startswith("\t") for ln in tab_lines) >= 0.5 * len(tab_lines)
+    loose = -1  # index of a row begun by a line of words without a tab (a wrapped label's start)
     for line in lines:
         if not line.strip():
             continue
+        if rows and "\t" in line and not line.startswith("\t") and not any(is_value_token(c) for c in rows[-1]) \
+                and (padded or loose == len(rows) - 1):
+            first, *rest = [_clean_cell(c) for c in line.split("\t")]
+            if padded or any(is_value_token(c) for c in rest):  # unpadded: the tail comes with its values
+                rows[-1][-1] = rows[-1][-1] + first
+                rows[-1].extend(rest)
+                loose = -1
+                continue
         if "\t" not in line and rows:
             if is_value_token(rows[-1][-1]) and not is_value_token(line.strip()):
                 rows.append([_clean_cell(line)])  # a number never wraps into words: a row of one cell
+                loose = len(rows) - 1
             else:
                 rows[-1][-1] = rows[-1][-1] + line.strip()  # a wrapped last cell
             continue

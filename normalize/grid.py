@@ -159,6 +159,21 @@ def attach_detached_values(rows: list[Row], known: Callable[[str], bool]) -> lis
     return out
 
 
+def join_split_labels(rows: list[Row], exact: Callable[[str], bool], known: Callable[[str], bool]) -> list[Row]:
+    """A label wrapped so that its start ends a row of labels and its rest begins the next
+    row, with the values ("（五）不予处理⇥1.信访举报投" / "诉类申请⇥0⇥0…"): one row, where
+    neither piece is a label by itself (`exact`) and the two joined are (`known`)."""
+    out: list[Row] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        if (prev is not None and not prev.values and prev.labels and row.values and row.labels
+                and not exact(prev.leaf) and not exact(row.labels[0]) and known(prev.leaf + row.labels[0])):
+            out[-1] = Row(prev.index, prev.labels[:-1] + [prev.leaf + row.labels[0]] + row.labels[1:], row.values)
+            continue
+        out.append(row)
+    return out
+
+
 def merge_flat_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:
     """The flattened-row twin of `merge_fragments`: a row of labels only, after a row with
     values whose own leaf is no label by itself, continues that row's labels (a label that

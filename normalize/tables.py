@@ -15,8 +15,8 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .grid import (Row, ValueCell, attach_detached_values, column_headers, merge_flat_fragments, merge_fragments,
-                   table_rows)
+from .grid import (Row, ValueCell, attach_detached_values, column_headers, join_split_labels, merge_flat_fragments,
+                   merge_fragments, table_rows)
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -60,6 +60,11 @@ def classify(table: Table) -> str | None:
 
 
 _DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
+
+
+def _is_exact_apply_label(text: str) -> bool:
+    k = labels.key(text)
+    return k in _APPLY_KEYS or k in _GROUP_KEYS
 
 
 def _is_leaf_apply_label(text: str) -> bool:
@@ -248,6 +253,11 @@ def _is_apply_label(text: str) -> bool:
 _APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
 
 
+def _is_exact_apply_label(text: str) -> bool:
+    k = labels.key(text)
+    return k in _APPLY_KEYS or k in _GROUP_KEYS
+
+
 def _is_leaf_apply_label(text: str) -> bool:
     """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
     k = labels.key(text)
@@ -258,7 +268,7 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
                      ) -> dict[int, str] | None:
     rows = attach_detached_values(table_rows(table), _is_leaf_apply_label)
     rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
-        merge_flat_fragments(rows, _is_apply_label)
+        merge_flat_fragments(join_split_labels(rows, _is_exact_apply_label, _is_apply_label), _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force
     group: str | None = out.apply_group
     matched: list[tuple[Row, str]] = []

@@ -263,6 +263,13 @@ def _renumber(style: str):
     return apply
 
 
+def wrapped_labels(r: Report) -> Report:
+    """Long row labels of table 三 wrapped inside their cell ("4.保护第三方\n合法权益")."""
+    cells = [replace(c, text=c.text[:7] + "\n" + c.text[7:]) if c.col == 2 and len(c.text) > 10 else c
+             for c in r.tables["applications"]]
+    return replace(r, tables={**r.tables, "applications": cells})
+
+
 def printed_blanks(r: Report) -> Report:
     """Cells printed blank, "/", "—" or "无": none is a number (truth None), none is a zero.
 
@@ -352,6 +359,7 @@ CLASSES = {
     "labels_fullwidth": _renumber("fullwidth"),
     "labels_plainquotes": _renumber("plainquotes"),
     "blanks": printed_blanks,
+    "wrapped_labels": wrapped_labels,
     "units": units_in_cells,
     "values_with_notes": values_with_notes,
     "date_chinese": chinese_numeral_date,
@@ -567,7 +575,7 @@ def _cell_lines(cells: list[Cell]) -> list[str]:
 
 def _markdown_lines(cells: list[Cell]) -> list[str]:
     """A PDF converter's Markdown: a merged cell printed once, the cells it covers blank."""
-    rows = [["" if not anchor else c.text for c, anchor in row] for row in _grid_rows(cells)]
+    rows = [["" if not anchor else c.text.replace("\n", "<br>") for c, anchor in row] for row in _grid_rows(cells)]
     out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     return out + ["| " + " | ".join(row) + " |" for row in rows[1:]]
 
