@@ -192,7 +192,22 @@ def published_date(doc: ExtractedDocument) -> str | None:
     meta = doc.metadata.get("published")
     if meta:
         return parse_date(meta) or None
-    return signature_date(doc)
+    return signature_date(doc) or catalogue_date(doc)
+
+
+_CATALOGUE_DATE = re.compile(r"(?:发布日期|发布时间|公开日期)[:：]?\s*(.{6,20})")
+
+
+def catalogue_date(doc: ExtractedDocument) -> str | None:
+    """The 发布日期 of a 公开目录 block (索引号 · 发布机构 · 发布日期) printed as text near the
+    top of a document, where no date stands under the signature."""
+    for line in _lines(doc)[:30]:
+        m = _CATALOGUE_DATE.search(line)
+        if m:
+            found = parse_date(m.group(1))
+            if found:
+                return found
+    return None
 
 
 # ---- names: a spreadsheet's sheet names, the file's own name -------------------------------

@@ -32,6 +32,7 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     template = detect_template([t for t, k in classified if k == "active"]) or \
         detect_template([t for t, _ in classified]) or \
         template_from_applications([t for t, k in classified if k == "applications"]) or \
+        template_from_text(doc) or \
         ("2019" if year and year <= 2020 else "2021")
     mapping = map_all(classified, template)
     statuses = table_statuses(doc, mapping)
@@ -61,6 +62,18 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     if title and "title" not in record.metadata:
         record.metadata["title"] = title
     return record
+
+
+def template_from_text(doc: ExtractedDocument) -> str | None:
+    """Table 二's column labels where no table could be read (a dump whose cells run
+    together still prints 本年新制作数量 or 本年制发件数): the same markers, in the text."""
+    from core import labels
+
+    text = labels.squash(doc.full_text())
+    hits = {v: sum(1 for m in marks if labels.squash(m) in text) for v, marks in T.TEMPLATE_MARKERS.items()}
+    if hits["2021"] == hits["2019"]:
+        return None
+    return max(hits, key=lambda v: hits[v])
 
 
 def classify_tables(doc: ExtractedDocument) -> list[tuple[Table, str | None]]:

@@ -47,3 +47,15 @@ def test_agency_and_year_from_a_file_or_sheet_name():
     assert name_parts("主动公开") == (None, None)
     assert name_parts("d001.xlsx") == (None, None)
     assert name_parts("2022年报表") == (None, None)
+
+
+def test_the_published_date_of_a_catalogue_block_when_no_date_is_signed():
+    from core.document import ExtractedDocument, TextBlock
+    from normalize.metadata import published_date
+
+    doc = ExtractedDocument(blocks=[TextBlock("索引号：000014349/2023-00012　发布机构：示例局　发布日期：二〇二三年一月十八日"),
+                                    TextBlock("示例局2022年政府信息公开工作年度报告"), TextBlock("示例局")])
+    assert published_date(doc) == "2023-01-18"
+    # a signed date wins over the catalogue's
+    doc.blocks.append(TextBlock("2023年1月20日"))
+    assert published_date(doc) == "2023-01-20"

@@ -39,7 +39,8 @@ def test_variant_extracts_exactly(klass, fmt, tmp_path):
 def test_run_together_cells_give_findings_never_numbers(klass, fmt, tmp_path):
     path, truth = V.write(klass, fmt, tmp_path)
     record = extract_record(path)
-    outcome = check(record, truth.truth, agency=truth.agency, year=truth.year, published=truth.published)
+    outcome = check(record, truth.truth, agency=truth.agency, year=truth.year, published=truth.published,
+                    template=truth.template)
     assert outcome.holds, outcome
     assert outcome.right == 0 and len(outcome.unread) == sum(v is not None for v in truth.truth.values())
     assert sorted(f.table for f in record.findings if f.rule == "table.missing") == ["active", "applications", "review"]

@@ -36,6 +36,7 @@ class Report:
     year: int = R.YEAR
     published: str | None = R.PUBLISHED
     template: str = "2021"
+    catalogue: str = ""  # a 公开目录 line above the title (索引号, 发布机构, 发布日期)
     # a table printed in pieces (a page break): its grids, in order, with a page footer between
     pieces: dict[str, list[list[Cell]]] = field(default_factory=dict)
 
@@ -330,6 +331,12 @@ def chinese_numeral_date_circle(r: Report) -> Report:
     return replace(r, date_line="二○二三年一月十八日")
 
 
+def catalogue_date_only(r: Report) -> Report:
+    """No date under the signature: the date is only in the 公开目录 block above the title."""
+    return replace(r, date_line="", catalogue=f"索引号：000014349/2023-00012　发布机构：{r.agency}　"
+                                                f"发布日期：{r.published}")
+
+
 def spaced_date(r: Report) -> Report:
     return replace(r, date_line="2023 年 1 月 18 日")
 
@@ -365,6 +372,7 @@ CLASSES = {
     "date_chinese": chinese_numeral_date,
     "date_chinese_circle": chinese_numeral_date_circle,
     "date_spaced": spaced_date,
+    "date_catalogue_only": catalogue_date_only,
     "review_spaced": review_header_spaced,
 }
 
@@ -389,7 +397,8 @@ def _grid_rows(cells: list[Cell]) -> list[list[tuple[Cell, bool]]]:
 
 def _body(r: Report) -> list[tuple[str, object]]:
     """(kind, content) in reading order: ("text", line) or ("grid", cells)."""
-    out: list[tuple[str, object]] = [("text", r.title)]
+    out: list[tuple[str, object]] = [("text", r.catalogue)] if r.catalogue else []
+    out.append(("text", r.title))
     for i, (heading, text) in enumerate(R.SECTIONS):
         out.append(("text", heading))
         if text:
@@ -401,7 +410,7 @@ def _body(r: Report) -> list[tuple[str, object]]:
                     out.append(("text", f"— {n + 2} —"))  # the page footer between the pieces
                 out.append(("grid", grid))
                 out.append(("widths", r.tables[kind]))  # a piece is as wide as its table
-    out += [("text", r.agency), ("text", r.date_line)]
+    out += [("text", r.agency)] + ([("text", r.date_line)] if r.date_line else [])
     return out
 
 
@@ -434,7 +443,7 @@ def write_html(r: Report, path: Path) -> Path:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>", html.escape(r.title),
              "</title></head><body><div class='location'>首页 &gt; 政务公开 &gt; 政府信息公开年报</div>",
              f"<h1>{html.escape(r.title)}</h1><div class='article'>"]
-    for kind, content in _body(r)[1:]:
+    for kind, content in [b for b in _body(r) if b != ("text", r.title)]:
         if kind == "widths":
             continue
         if kind == "text":
@@ -462,7 +471,7 @@ def write_html_cms(r: Report, path: Path) -> Path:
              f"<tr><td><div class='title'>{html.escape(r.title)}</div>",
              f"<div class='info'>发布时间：{r.published or ''} 09:30  来源：本站  浏览次数：128</div>",
              "<div id='zoom'>"]
-    for kind, content in _body(r)[1:]:
+    for kind, content in [b for b in _body(r) if b != ("text", r.title)]:
         if kind == "widths":
             continue
         if kind == "text":
