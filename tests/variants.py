@@ -218,6 +218,29 @@ def header_of_empty_cells(r: Report) -> Report:
     return replace(r, tables=tables)
 
 
+def spacer_after_labels(r: Report) -> Report:
+    """An empty column between the labels and the values of every table."""
+    first_value_col = {"active": 1, "applications": 3, "review": 0}
+    tables = {}
+    for kind, cells in r.tables.items():
+        at = first_value_col[kind]
+        if not at:
+            tables[kind] = cells
+            continue
+        moved = []
+        for c in cells:
+            if c.col >= at:
+                c = replace(c, col=c.col + 1)
+            elif c.col + c.col_span > at:  # a cell spanning across the spacer spans it too
+                c = replace(c, col_span=c.col_span + 1)
+            moved.append(c)
+        covered = {(rr, cc) for c in moved for rr in range(c.row, c.row + c.row_span)
+                   for cc in range(c.col, c.col + c.col_span)}
+        moved += [Cell(row, at, "") for row in range(_height(cells)) if (row, at) not in covered]
+        tables[kind] = sorted(moved, key=lambda c: (c.row, c.col))
+    return replace(r, tables=tables)
+
+
 def extra_empty_columns(r: Report) -> Report:
     """An empty spacer column at the left and at the right of every table."""
     tables = {}
@@ -357,6 +380,7 @@ CLASSES = {
     "review_leaves_third_row": review_leaves_on_third_row,
     "header_empty_cells": header_of_empty_cells,
     "extra_columns": extra_empty_columns,
+    "spacer_after_labels": spacer_after_labels,
     "split_repeated_header": split_repeated_header,
     "last_row_alone": last_row_alone,
     "total_first_row": total_on_first_header_row,
