@@ -1,6 +1,8 @@
 """From an extracted document to the canonical record: the normalizer's entry point."""
 from __future__ import annotations
 
+import re
+
 from core import __version__
 from core.document import ExtractedDocument, ImageBlock, Table
 from core.record import CellSource, Finding, Record
@@ -38,7 +40,7 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     statuses = table_statuses(doc, mapping)
 
     cells, provenance = assemble_cells(mapping, template)
-    findings = one_per_lost_row(list(mapping.findings) + status_findings(statuses)
+    findings = one_per_lost_row(list(mapping.findings) + status_findings(statuses, run_together_rows(doc))
                                 + missing_rows(mapping, statuses, template))
     findings += low_confidence(cells, provenance)
 
@@ -138,11 +140,38 @@ def table_statuses(doc: ExtractedDocument, m: TableMapping) -> dict[str, str]:
     return out
 
 
-def status_findings(statuses: dict[str, str]) -> list[Finding]:
+_RUN_TOGETHER = re.compile(r"^(?P<label>[一二三四五六七八九十（(）)、.\d]*[\u4e00-\u9fff“”\"]{4,}?)(?P<digits>\d{3,})$")
+
+
+def run_together_rows(doc: ExtractedDocument) -> dict[str, str]:
+    """Per table kind, one line of text that is a template row label with its cells run
+    together into one string of digits ("一、本年新收政府信息公开申请数量3960181"): the table is
+    there, and cannot be read — which cell a digit belongs to is lost."""
+    from core import labels
+
+    apply_keys = {labels.key(r.label): "applications" for r in T.APPLY_ROWS}
+    active_keys = {labels.key(r.label): "active" for t in T.TEMPLATES for r in T.ACTIVE_ROWS[t]}
+    out: dict[str, str] = {}
+    for b in doc.texts():
+        for line in b.text.split("\n"):
+            m = _RUN_TOGETHER.match(labels.squash(line))
+            if not m:
+                continue
+            kind = apply_keys.get(labels.key(m.group("label"))) or active_keys.get(labels.key(m.group("label")))
+            if kind:
+                out.setdefault(kind, line.strip())
+    return out
+
+
+def status_findings(statuses: dict[str, str], run_together: dict[str, str] | None = None) -> list[Finding]:
     out = []
     for kind, status in statuses.items():
         if status == "missing":
-            out.append(Finding("table.missing", f"table {TABLE_LABELS[kind]} ({T.TABLE_TITLES[kind]}) not found",
+            why = ""
+            if run_together and kind in run_together:
+                why = (f"; printed as text with its cells run together ({run_together[kind]!r}): which digit "
+                       "belongs to which cell cannot be told")
+            out.append(Finding("table.missing", f"table {TABLE_LABELS[kind]} ({T.TABLE_TITLES[kind]}) not found{why}",
                                table=kind))
         elif status == "image-unreadable":
             out.append(Finding("table.image_unreadable",

@@ -43,4 +43,6 @@ def test_run_together_cells_give_findings_never_numbers(klass, fmt, tmp_path):
                     template=truth.template)
     assert outcome.holds, outcome
     assert outcome.right == 0 and len(outcome.unread) == sum(v is not None for v in truth.truth.values())
-    assert sorted(f.table for f in record.findings if f.rule == "table.missing") == ["active", "applications", "review"]
+    missing = {f.table: f.message for f in record.findings if f.rule == "table.missing"}
+    assert sorted(missing) == ["active", "applications", "review"]
+    assert "run together" in missing["applications"]  # the record says why
