@@ -201,12 +201,12 @@ _CATALOGUE_DATE = re.compile(r"(?:发布日期|发布时间|公开日期)[:：]?
 def catalogue_date(doc: ExtractedDocument) -> str | None:
     """The 发布日期 of a 公开目录 block (索引号 · 发布机构 · 发布日期) printed as text near the
     top of a document, where no date stands under the signature."""
-    for line in _lines(doc)[:30]:
-        m = _CATALOGUE_DATE.search(line)
-        if m:
-            found = parse_date(m.group(1))
-            if found:
-                return found
+    # the block's lines joined: a PDF may wrap "发布日期：2023-" / "01-18"
+    head = "".join(_lines(doc)[:30]).replace(" ", "")
+    for m in _CATALOGUE_DATE.finditer(head):
+        found = parse_date(m.group(1))
+        if found:
+            return found
     return None
 
 
