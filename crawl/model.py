@@ -117,6 +117,13 @@ class FoundReport:
                 return s  # type: ignore[return-value]
         return "unchanged"
 
+    def members(self) -> list[Fetched]:
+        """The fetched files this report is read from, in reading order: its one file; for a
+        report posted as pictures, the page (title, agency, date) and then each picture. The
+        one definition of a multi-file report: every command groups a report this way."""
+        fetched = [f for f in self.files if f.sha256 and f.path]
+        return fetched if self.kind == "image" else fetched[:1]
+
     @property
     def error(self) -> str | None:
         return next((f.error if f.url == self.url else f"{f.url}: {f.error}" for f in self.files if f.error), None)

@@ -159,18 +159,11 @@ def run_once(*, sources: str | None = None, only: list[str] | None = None, inbox
         state = flow(sources=sources, only=only, inbox=str(inbox) if inbox else None, database_url=database_url,
                         max_attempts=max_attempts, return_state=True)
         data = state.result(raise_on_failure=False)
-    summary = data if isinstance(data, dict) else {}
+    from flows.nightly import RunFailed
+
+    summary = data if isinstance(data, dict) else data.summary if isinstance(data, RunFailed) else {}
     message = state.message
-    if isinstance(data, BaseException):
+    if isinstance(data, BaseException) and not isinstance(data, RunFailed):
         message = f"{type(data).__name__}: {data}"
     return RunResult(ok=state.is_completed(), state=state.name or state.type.value, message=message,
                      summary=summary, seconds=round(time.perf_counter() - started, 2))
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m flows.embedded [INBOX]
-    import json
-
-    res = run_once(inbox=sys.argv[1] if len(sys.argv) > 1 else None)
-    print(json.dumps({"ok": res.ok, "state": res.state, "message": res.message, "seconds": res.seconds,
-                      "summary": res.summary}, ensure_ascii=False, indent=2, default=str))
-    sys.exit(0 if res.ok else 1)

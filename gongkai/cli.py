@@ -214,8 +214,8 @@ def load(
     """
     from rich.progress import Progress
 
-    from gongkai.ingest import process_file
     from gongkai.pipeline import expand_paths
+    from gongkai.process import process_file
     from storage import upgrade
 
     if not paths:
@@ -265,8 +265,8 @@ def _print_where(engine) -> None:
                   'handled_total, failed_checks FROM bi_reports ORDER BY agency, year"')
 
 
-# `gongkai crawl` and `gongkai sources` live with the crawler
-from crawl.cli import app as crawl_app  # noqa: E402
+# `gongkai crawl` and `gongkai sources`
+from gongkai.cli_crawl import app as crawl_app  # noqa: E402
 
 app.add_typer(crawl_app)
 
@@ -353,32 +353,41 @@ def run(
 
     Example: gongkai run --sources sources.yaml
     """
-    from flows.embedded import run_once  # before anything imports Prefect: it sets its defaults
+    import subprocess
+
     from crawl.sources import sources_path
 
     if inbox is None and sources is None and not sources_path(None).exists() and SAMPLE_INBOX.is_dir():
         err.print(f"no sources file ({sources_path(None)}): processing the sample inbox {SAMPLE_INBOX}")
         inbox = SAMPLE_INBOX
+    # The flow runs in a child process (`python -m flows`): the orchestration sits above the
+    # application, which never imports it; the child's log goes to our stderr.
+    cmd = [sys.executable, "-m", "flows", "run", *([str(inbox)] if inbox else [])]
+    for flag, value in (("--sources", sources), ("--database-url", database_url), ("--task-runner", task_runner)):
+        if value:
+            cmd += [flag, str(value)]
+    for name in only or []:
+        cmd += ["--only", name]
+    child = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     try:
-        result = run_once(sources=str(sources) if sources else None, only=only or None,
-                          inbox=str(inbox) if inbox else None, database_url=database_url, task_runner=task_runner)
-    except (GongkaiError, ValueError) as exc:
-        print(f"gongkai: {exc}", file=sys.stderr)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        print(f"gongkai: the run ended without a result (exit status {child.returncode})", file=sys.stderr)
         raise typer.Exit(EXIT_BAD_INPUT)
     if as_json:
-        print(json.dumps({"ok": result.ok, "state": result.state, "message": result.message,
-                          "seconds": result.seconds, **result.summary}, ensure_ascii=False, default=str))
+        print(json.dumps({k: v for k, v in result.items() if k != "summary"} | result["summary"], ensure_ascii=False,
+                         default=str))
     else:
         _print_run_summary(result)
         _print_where(_engine(database_url))
-    if not result.ok:
+    if not result["ok"]:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _print_run_summary(result) -> None:
-    s = result.summary
+def _print_run_summary(result: dict) -> None:
+    s = result["summary"]
     docs = s.get("documents") or {}
-    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result.state} in {result.seconds:.0f}s")
+    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result['state']} in {result.get('seconds') or 0:.0f}s")
     for k in docs:
         t.add_column(k.replace("_", " "), justify="right")
     t.add_row(*(str(v) for v in docs.values()))
@@ -390,11 +399,11 @@ def _print_run_summary(result) -> None:
     if s.get("findings_by_rule"):
         err.print("findings: " + ", ".join(f"{r} {n}" for r, n in list(s["findings_by_rule"].items())[:10]))
     for f in (s.get("failed") or [])[:20]:
-        err.print(f"[red]✗[/] {f['document']}: {f['error']}", highlight=False)
+        err.print(f"[red]✗[/] {f['where'] or f['document']}: {f['error']}", highlight=False)
     if s.get("note"):
         err.print(s["note"], style="dim")
-    if not s and result.message:
-        err.print(f"gongkai: {result.message}")
+    if not s and result.get("message"):
+        err.print(f"gongkai: {result['message']}")
 
 
 @app.command()

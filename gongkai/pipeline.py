@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from core.document import ExtractedDocument
@@ -107,3 +108,38 @@ def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
         return True
     text = doc.full_text()[:3000].replace(" ", "") + (doc.metadata.get("title") or "")
     return any(w in text for w in TITLE_WORDS[:-1]) or bool(list(doc.images()))
+
+
+# The core, every stage and the application: their whole source is part of the extraction's
+# identity, so no hand-kept list can miss a file (a changed clustering helper in core/ is as
+# much a change of extraction as a changed extractor). Stages that extraction does not read
+# (crawl, storage) are in too: a needless re-extraction costs minutes, a stale record is wrong.
+EXTRACTION_PACKAGES = ("core", "crawl", "extractors", "ocr", "normalize", "validate", "storage", "gongkai")
+# The libraries that read the bytes: a new pdfminer or OCR model changes records too.
+EXTRACTION_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "lxml", "openpyxl", "olefile",
+                        "charset-normalizer", "rapidocr", "onnxruntime", "opencv-python-headless", "numpy",
+                        "Pillow")
+SOURCE_SUFFIXES = (".py", ".tsv", ".json", ".yaml", ".onnx", ".txt")
+
+
+@lru_cache(maxsize=4)
+def extraction_fingerprint(root: Path | None = None) -> str:
+    """A hash of everything that decides what a file extracts to: the source (and data files)
+    of `EXTRACTION_PACKAGES` under `root` (default: where gongkai is installed from) and the
+    installed versions of `EXTRACTION_LIBRARIES`. Part of the extraction cache key, so that a
+    changed extractor, helper or library never gets yesterday's record back."""
+    from importlib import metadata
+
+    root = Path(root) if root is not None else Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for pkg in EXTRACTION_PACKAGES:
+        for p in sorted((root / pkg).rglob("*")):
+            if p.is_file() and p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for lib in EXTRACTION_LIBRARIES:
+        try:
+            version = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{lib}=={version}\0".encode())
+    return h.hexdigest()[:16]

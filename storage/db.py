@@ -97,3 +97,13 @@ def _tune_sqlite(engine: Engine) -> None:
 
 def is_sqlite(engine_or_conn: Any) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database is away (connection refused or dropped, server restarting, SQLite file
+    locked past the busy timeout): worth a retry, not a verdict on a document."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -199,7 +199,7 @@ def test_dry_run_saves_nothing(sites, tmp_path):
 
 
 def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
-    from crawl.cli import app
+    from gongkai.cli_crawl import app
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
@@ -226,7 +226,7 @@ def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
 
 
 def test_cli_refuses_loopback_without_allow_private(sites, tmp_path, monkeypatch):
-    from crawl.cli import app
+    from gongkai.cli_crawl import app
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     res = CliRunner().invoke(app, ["crawl", sites.trs.url + "/xxgk/zfxxgknb/", "--json", "--quiet"])

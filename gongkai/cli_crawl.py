@@ -1,7 +1,7 @@
-"""`gongkai crawl` and `gongkai sources`: a thin layer over `crawl.run.crawl`.
+"""`gongkai crawl` and `gongkai sources`: a thin layer over `crawl.run.crawl`, and with
+`--load` over the one processing path (`gongkai.process`).
 
-Mount with `app.add_typer(crawl.cli.app)` (its commands join the parent's: `crawl`, and
-the `sources` group). Exit status: 0 the crawl ran (per-URL failures are in the summary and
+Mounted by `gongkai.cli` (its commands join the parent's: `crawl`, and the `sources` group). Exit status: 0 the crawl ran (per-URL failures are in the summary and
 the `--json` lines), 1 the sources file or a source name is wrong, 2 usage (typer's own).
 """
 from __future__ import annotations
@@ -142,22 +142,21 @@ def crawl_command(
 
 def _warehouse_hook(database_url: str | None, load: bool) -> Callable[[FoundReport], None]:
     """Register every fetched file as a document (lineage URL → sha256); with `load`, process
-    the new ones (extract → normalize → validate → load) as they arrive."""
-    from gongkai.ingest import process_file
+    the new reports (extract → normalize → validate → load) as they arrive, through the same
+    path as `gongkai load` and the flows (`gongkai.process.process`)."""
+    from gongkai.documents import ref_from_report
+    from gongkai.process import process
     from storage import DocumentInfo, database_url as resolve_url, get_engine, register_document, upgrade
 
     engine = get_engine(resolve_url(database_url))
     upgrade(engine)
 
     def hook(rep: FoundReport) -> None:
-        fetched = [f for f in rep.files if f.sha256]
-        for f in fetched:
-            register_document(engine, DocumentInfo(**f.document_fields()))
-        if load and rep.status == "new" and fetched:
-            main = fetched[0]
-            members = [Path(f.path) for f in fetched] if rep.kind == "image" and len(fetched) > 1 else None
-            process_file(engine, Path(main.path), source_url=main.url, referrer_url=main.page_url,
-                         members=members)
+        for f in rep.files:
+            if f.sha256:
+                register_document(engine, DocumentInfo(**f.document_fields()))
+        if load and rep.status == "new" and rep.members():
+            process(engine, ref_from_report(rep))
 
     return hook
 
