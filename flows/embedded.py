@@ -106,7 +106,19 @@ def ephemeral_server() -> Iterator[str | None]:
             stack.callback(_stop, server)
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
         stack.enter_context(handoff.ephemeral())
+        # The UI link of each run would point at a server that is gone once the run ends.
+        flow_log = logging.getLogger("prefect.flow_runs")
+        flow_log.addFilter(_NO_UI_LINKS)
+        stack.callback(flow_log.removeFilter, _NO_UI_LINKS)
         yield server.api_url
+
+
+class _NoUiLinks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("View at ")
+
+
+_NO_UI_LINKS = _NoUiLinks()
 
 
 def _stop(server) -> None:

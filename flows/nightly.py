@@ -28,7 +28,7 @@ from flows.process_document import process_refs
 from flows.settings import FlowSettings, make_task_runner
 from gongkai import process, summary as report
 from gongkai.documents import DocRef, ref_from_report, refs_from_folder, unique
-from storage.queries import document_states, findings_by_rule
+from storage.queries import findings_by_rule
 
 SETTINGS = tasks.SETTINGS
 
@@ -81,28 +81,16 @@ def process_and_report(kind: str, refs: list[DocRef], database_url: str | None, 
     refs = unique(refs)
     engine = tasks.engine_for(database_url)
     log.info("warehouse: %s", engine.url.render_as_string(hide_password=True))
-    given_up = already = 0
-    todo = refs
-    if select:
-        states = document_states(engine, [r.sha256 for r in refs if r.sha256])
-        limit = max_attempts or settings.max_attempts
-        todo = []
-        for r in refs:
-            st = states.get(r.sha256) if r.sha256 else None
-            if process.given_up(r, st, limit):
-                given_up += 1
-            elif r.sha256 is None or process.needs_processing(st, limit):
-                todo.append(r)
-            else:
-                already += 1
+    chosen = process.plan(engine, refs, max_attempts or settings.max_attempts) if select else process.Plan(refs)
+    todo, already, given_up = chosen.todo, chosen.already, chosen.given_up
     log.info("%s: %d documents, %d to process", kind, len(refs), len(todo))
     done = process_refs(todo, database_url, settings=settings, refresh_cache=refresh_cache)
     outcomes = [o for _, o in done]
     failed = [(r, o) for r, o in done if o.status == "failed"]
     note = handoff.hand_off(failed, date=date, deployment=settings.process_deployment, database_url=database_url,
-                            logger=log) if hand_off and failed else handoff.EPHEMERAL_NOTE if failed else None
-    if note:  # not handed off: each failure is said here, once
-        for r, o in failed:
+                            logger=log) if hand_off and failed else None
+    for r, o in failed:
+        if not o.run_name:  # not handed off (the hand-off says the others): said here, once
             log.warning(names.failure_line(r, o))
     findings = findings_by_rule(engine, [o.report_id for o in outcomes if o.status in ("loaded", "unchanged")])
     summary = report.build(kind, date, outcomes, found=len(refs), new=len(todo), already=already,

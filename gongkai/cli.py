@@ -207,14 +207,16 @@ def load(
 ) -> None:
     """Extract, normalize, validate and load reports into the warehouse.
 
-    Loading the same file again changes nothing; a file that cannot be read is recorded as
-    failed (see `gongkai status`) and the others go on.
+    A folder stands for its files, each a report, and for its sub-folders, each one report
+    made of several files (a page and its pictures, one picture per table). Loading the same
+    file again changes nothing; a file that cannot be read is recorded as failed (see
+    `gongkai status`) and the others go on.
 
     Example: gongkai load examples/inbox
     """
     from rich.progress import Progress
 
-    from gongkai.pipeline import expand_paths
+    from gongkai.pipeline import report_paths
     from gongkai.process import process_file
     from storage import upgrade
 
@@ -225,13 +227,13 @@ def load(
         paths = [SAMPLE_INBOX]
     engine = _engine(database_url)
     upgrade(engine)
-    files = expand_paths(paths)
+    reports = report_paths(paths)
     outcomes = []
     with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("loading", total=len(files))
-        for f in files:
-            progress.update(task, description=f.name)
-            o = process_file(engine, f)
+        task = progress.add_task("loading", total=len(reports))
+        for files in reports:
+            progress.update(task, description=files[0].name)
+            o = process_file(engine, files[0], members=files if len(files) > 1 else None)
             outcomes.append(o)
             if as_json:
                 print(json.dumps(o.to_dict(), ensure_ascii=False))
@@ -360,6 +362,16 @@ def run(
     if inbox is None and sources is None and not sources_path(None).exists() and SAMPLE_INBOX.is_dir():
         err.print(f"no sources file ({sources_path(None)}): processing the sample inbox {SAMPLE_INBOX}")
         inbox = SAMPLE_INBOX
+    crawling = sources is not None or sources_path(None).exists()
+    quick = None if crawling else _nothing_new(inbox, database_url)
+    if quick is not None:  # nothing to crawl and nothing new: no flow to run, no server to start
+        result = {"ok": True, "state": "Completed", "message": "nothing new", "seconds": None, "summary": quick}
+        if as_json:
+            print(json.dumps({k: v for k, v in result.items() if k != "summary"} | quick, ensure_ascii=False))
+        else:
+            _print_run_summary(result)
+            _print_where(_engine(database_url))
+        return
     # The flow runs in a child process (`python -m flows`): the orchestration sits above the
     # application, which never imports it; the child's log goes to our stderr.
     cmd = [sys.executable, "-m", "flows", "run", *([str(inbox)] if inbox else [])]
@@ -384,10 +396,35 @@ def run(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _nothing_new(inbox: Path | None, database_url: str | None) -> dict | None:
+    """The run's summary when an inbox holds nothing the warehouse has not finished (the
+    nightly flow's own selection, `gongkai.process.plan`), else None: there is work to do."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from gongkai import summary as report
+    from gongkai.documents import refs_from_folder, unique
+    from gongkai.process import max_attempts_setting, plan
+    from storage import current_revision, head_revision
+
+    engine = _engine(database_url)
+    if current_revision(engine) != head_revision():  # a new or older warehouse: the flow migrates it
+        return None
+    refs = unique(refs_from_folder(inbox)) if inbox else []
+    chosen = plan(engine, refs, max_attempts_setting())
+    if chosen.todo:
+        return None
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    note = None if refs else "no documents found: no sources file to crawl and no inbox"
+    return report.build("nightly", today, [], found=len(refs), new=0, already=chosen.already,
+                        given_up=chosen.given_up, note=note)
+
+
 def _print_run_summary(result: dict) -> None:
     s = result["summary"]
     docs = s.get("documents") or {}
-    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result['state']} in {result.get('seconds') or 0:.0f}s")
+    took = f" in {result['seconds']:.0f}s" if result.get("seconds") is not None else ""
+    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result['state']}{took}")
     for k in docs:
         t.add_column(k.replace("_", " "), justify="right")
     t.add_row(*(str(v) for v in docs.values()))

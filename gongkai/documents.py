@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from core.errors import BadDocument
-from gongkai.pipeline import expand_paths, group_digest, sha256_file
+from gongkai.pipeline import group_digest, report_paths, sha256_file
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,13 @@ def ref_from_members(members: Iterable[str | Path], **fields: Any) -> DocRef:
 
 
 def refs_from_paths(paths: Iterable[str | Path]) -> list[DocRef]:
-    """Files as given, a folder standing for its files (name order, hidden files skipped)."""
+    """The reports in some files and folders (`gongkai.pipeline.report_paths`: a folder's
+    files each, its sub-folders as one report of several files)."""
     out = []
-    for p in expand_paths([Path(p) for p in paths]):
-        if not p.is_file():
-            raise BadDocument(f"no such file: {p}")
-        out.append(ref_from_path(p))
+    for files in report_paths([Path(p) for p in paths]):
+        if not all(f.is_file() for f in files):
+            raise BadDocument(f"no such file: {files[0]}")
+        out.append(ref_from_members(files) if len(files) > 1 else ref_from_path(files[0]))
     return out
 
 

@@ -85,16 +85,45 @@ def extract_group(paths: list[Path]) -> Record:
 
 
 def group_digest(member_hashes: list[str]) -> str:
-    """The identity of a report made of several files: a hash of its members' hashes, in order."""
-    return hashlib.sha256("".join(member_hashes).encode()).hexdigest()
+    """The identity of a report made of several files: a hash of its members' hashes, sorted,
+    so that the same files make the same document whichever command found them and in
+    whatever order it listed them (a crawl lists a page's pictures in page order, a folder
+    in name order)."""
+    return hashlib.sha256("".join(sorted(member_hashes)).encode()).hexdigest()
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for its files, in name order."""
+    """Files as given; a folder stands for its files, in name order (hidden files and
+    sub-folders skipped: `report_paths` reads sub-folders as multi-file reports)."""
     out: list[Path] = []
     for p in map(Path, paths):
         out.extend(sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")) if p.is_dir()
                    else [p])
+    return out
+
+
+def report_paths(paths: list[Path]) -> list[list[Path]]:
+    """The reports in some files and folders, each as the files it is read from.
+
+    A file is a report. A folder stands for its files, each a report, and for its
+    sub-folders, each ONE report made of its files in name order (a report posted as a page
+    and its pictures, or one picture per table, dropped into the inbox as a folder) — except
+    a page's own resources folder (`X_files/` beside `X.html`, as browsers save pages), which
+    belongs to the page."""
+    out: list[list[Path]] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            out.append([p])
+            continue
+        entries = sorted(x for x in p.iterdir() if not x.name.startswith("."))
+        pages = {x.stem for x in entries if x.is_file() and x.suffix.lower() in (".html", ".htm", ".shtml")}
+        for x in entries:
+            if x.is_file():
+                out.append([x])
+            elif x.is_dir() and not (x.name.endswith("_files") and x.name[:-len("_files")] in pages):
+                files = expand_paths([x])
+                if files:
+                    out.append(files)
     return out
 
 

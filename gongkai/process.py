@@ -151,6 +151,23 @@ def error_message(exc: BaseException) -> str:
 # ---- which documents to process, and which errors are worth a retry -----------------------
 
 DONE = ("loaded", "skipped", "superseded")
+MAX_ATTEMPTS = 3
+MAX_ATTEMPTS_ENV = "GONGKAI_MAX_ATTEMPTS"
+
+
+def max_attempts_setting(environ: Mapping[str, str] | None = None) -> int:
+    """`GONGKAI_MAX_ATTEMPTS` (default 3): failures after which a run stops retrying an
+    unchanged document."""
+    import os
+
+    raw = (os.environ if environ is None else environ).get(MAX_ATTEMPTS_ENV, "").strip()
+    try:
+        value = int(raw) if raw else MAX_ATTEMPTS
+    except ValueError:
+        raise ValueError(f"{MAX_ATTEMPTS_ENV}={raw!r}: not an int") from None
+    if value < 1:
+        raise ValueError(f"{MAX_ATTEMPTS_ENV}={value!r}: must be an integer >= 1")
+    return value
 
 
 def needs_processing(state: tuple[str, int] | None, max_attempts: int) -> bool:
@@ -173,6 +190,33 @@ def given_up(ref: DocRef, state: tuple[str, int] | None, max_attempts: int) -> b
     if ref.sha256 is None:
         return ref.fetch_attempts > max_attempts
     return state is not None and state[0] == "failed" and state[1] >= max_attempts
+
+
+@dataclass
+class Plan:
+    """Which of the documents a run found it processes (`todo`), and how many it leaves:
+    done before (`already`: loaded or skipped) or failed too often (`given_up`)."""
+
+    todo: list[DocRef]
+    already: int = 0
+    given_up: int = 0
+
+
+def plan(engine: Engine, refs: list[DocRef], max_attempts: int) -> Plan:
+    """What a run should process of `refs` (see `needs_processing` and `given_up`)."""
+    from storage.queries import document_states
+
+    states = document_states(engine, [r.sha256 for r in refs if r.sha256])
+    out = Plan([])
+    for r in refs:
+        st = states.get(r.sha256) if r.sha256 else None
+        if given_up(r, st, max_attempts):
+            out.given_up += 1
+        elif r.sha256 is None or needs_processing(st, max_attempts):
+            out.todo.append(r)
+        else:
+            out.already += 1
+    return out
 
 
 def is_transient(exc: BaseException | None) -> bool:
