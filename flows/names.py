@@ -3,6 +3,7 @@
 (its name, path or URL, sha256, error, and what to do about it)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -75,3 +76,24 @@ def drop_failed_tag() -> None:
         return
     with get_client(sync_client=True) as client:
         client.update_flow_run(flow_run.id, tags=[t for t in tags if t != FAILED_TAG])
+
+
+class Verdict(Exception):
+    """A run's expected failure — documents that could not be processed: the message says
+    which and what to do. Not a crash of gongkai, so never shown with a traceback."""
+
+
+class _NoVerdictTracebacks(logging.Filter):
+    """Prefect's engine logs every failed flow run a worker executes as "exited with
+    unexpected exception", traceback included, even when the flow returned its Failed state
+    on purpose; operators read that as gongkai crashing. For a `Verdict` the run's own one-
+    line message has said it all: drop the engine's copy. Real crashes keep their trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, Verdict)
+
+
+_NO_VERDICT_TRACEBACKS = _NoVerdictTracebacks()
+for _name in ("prefect.flow_runs", "prefect.engine"):
+    logging.getLogger(_name).addFilter(_NO_VERDICT_TRACEBACKS)

@@ -48,7 +48,7 @@ def scan_inbox(inbox: str) -> list[DocRef]:
     return refs_from_folder(inbox)
 
 
-class RunFailed(Exception):
+class RunFailed(names.Verdict):
     """Some documents failed: the run's message says which (a verdict, not a crash)."""
 
     def __init__(self, message: str, summary: dict[str, Any]):

@@ -137,5 +137,5 @@ def process_document(sha256: str | None = None, path: str | None = None, url: st
     return outcome.to_dict()
 
 
-class DocumentFailed(Exception):
+class DocumentFailed(names.Verdict):
     """The document could not be processed (its error is in the message and the warehouse)."""

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from core.errors import BadDocument, NotAReport, Transient
 from gongkai.documents import DocRef, ref_from_members, ref_from_path
 
-Status = Literal["loaded", "unchanged", "failed", "skipped", "busy"]
+OutcomeStatus = Literal["loaded", "unchanged", "failed", "skipped", "busy"]
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Outcome:
     """What happened to one document. `busy`: another run held it and it was left alone."""
 
     path: str
-    status: Status
+    status: OutcomeStatus
     sha256: str | None = None
     report_id: int | None = None
     agency: str | None = None
@@ -135,7 +135,7 @@ def process_file(engine: Engine, path: Path | str, *, source_url: str | None = N
     return process(engine, ref)
 
 
-def outcome(ref: DocRef, status: Status, **fields: Any) -> Outcome:
+def outcome(ref: DocRef, status: OutcomeStatus, **fields: Any) -> Outcome:
     return Outcome(path=ref.path or ref.url or "", status=status, sha256=ref.sha256, url=ref.url, **fields)
 
 

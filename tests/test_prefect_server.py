@@ -199,17 +199,26 @@ def test_a_failed_document_gets_its_own_run_and_the_ui_retry_loads_it(tmp_path, 
     r.raise_for_status()
     run = stack.wait_final(r.json()["id"], "the nightly run")
     assert run["state"]["type"] == "FAILED", run["state"]
-    assert "1 of 3 documents failed (d002.pdf: unreadable PDF" in run["state"]["message"]
+    assert run["state"]["message"].startswith("1 of 3 documents failed (")
+    assert f"{broken}: unreadable PDF" in run["state"]["message"]
+    assert run["name"].startswith("nightly-20")  # nightly-<date in Asia/Shanghai>
 
     # The broken document has its own process-document run, a child of the nightly run.
     [doc_run] = stack.wait_for_runs(process_document["id"], "process-document")
     assert doc_run["parameters"]["path"] == str(broken)
     assert doc_run["idempotency_key"].endswith(":" + doc_run["parameters"]["sha256"])
     assert doc_run["parent_task_run_id"] is not None
+    assert doc_run["name"] == f"doc-inbox-d002.pdf-{doc_run['parameters']['sha256'][:8]}"
+    assert "failed-document" in doc_run["tags"]
     doc_run = stack.wait_final(doc_run["id"], "the failed document's run")
     assert doc_run["state"]["type"] == "FAILED" and "unreadable PDF" in doc_run["state"]["message"]
+    assert doc_run["state"]["message"].endswith("then Retry this run")  # one line that says what to do
     artifacts = stack.client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["nightly-summary"]}}}).json()
-    assert artifacts and doc_run["id"][:8] in artifacts[0]["data"], "the summary links the document's run"
+    assert artifacts and f"[{doc_run['name']}](" in artifacts[0]["data"], "the summary links the run by name"
+    assert str(broken) in artifacts[0]["data"], "the summary names the failed file's path"
+    # A failed nightly is a verdict, not a crash: no engine trace, the error said once per run.
+    worker_log = (stack.tmp / "worker.log").read_text(errors="replace")
+    assert "unexpected exception" not in worker_log and "Traceback" not in worker_log, worker_log[-6000:]
 
     # The operator fixes the cause (a good copy of the file) and presses Retry.
     shutil.copy(INBOX / "d002.pdf", broken)
@@ -219,6 +228,7 @@ def test_a_failed_document_gets_its_own_run_and_the_ui_retry_loads_it(tmp_path, 
     retried = stack.wait_final(doc_run["id"], "the retried run", after=doc_run["run_count"])
     assert retried["state"]["type"] == "COMPLETED", f"{retried['state']}\n{stack.logs()}"
     assert retried["run_count"] == doc_run["run_count"] + 1 and retried["id"] == doc_run["id"]
+    assert "failed-document" not in retried["tags"]  # the UI's filter on it lists only what still needs work
 
     with sqlite3.connect(stack.data / "gongkai.sqlite") as db:
         docs = dict(db.execute("SELECT filename, status FROM documents WHERE status = 'loaded'").fetchall())
