@@ -98,7 +98,7 @@ def _fmt(v) -> str:
 def _active_table(record: Record) -> RichTable:
     from core import template as T
 
-    t = RichTable(title="二 主动公开政府信息情况", show_header=True)
+    t = RichTable(title=f"二 {T.TABLE_TITLES['active']}", show_header=True)
     t.add_column("row")
     t.add_column("values")
     for r in T.ACTIVE_ROWS[record.template]:
@@ -112,7 +112,7 @@ def _apply_table(record: Record) -> RichTable:
 
     from core.labels import key
 
-    t = RichTable(title="三 收到和处理政府信息公开申请情况")
+    t = RichTable(title=f"三 {T.TABLE_TITLES['applications']}")
     t.add_column("row", min_width=12, no_wrap=True)
     for c in T.APPLY_COLUMNS:
         t.add_column(c.label, justify="right", max_width=6)
@@ -127,7 +127,7 @@ def _apply_table(record: Record) -> RichTable:
 def _review_table(record: Record) -> RichTable:
     from core import template as T
 
-    t = RichTable(title="四 政府信息公开行政复议、行政诉讼情况")
+    t = RichTable(title=f"四 {T.TABLE_TITLES['review']}")
     t.add_column("")
     for c in T.REVIEW_COLUMNS:
         t.add_column(c.label, justify="right")
