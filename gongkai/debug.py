@@ -96,10 +96,15 @@ class PageView:
     units: str  # "pt", "px", "mm"
     background: object  # PIL.Image.Image, RGB, the page as drawn
     scale: float  # drawing pixels per page unit
-    edges: list[BBox] = field(default_factory=list)  # rulings used (a line is a box with zero width or height)
+    edges: list[BBox] = field(default_factory=list)
+    """Rulings used, each as its two ends (x0, y0, x1, y1): for PDF and OFD also its box (a
+    line is a box of zero width or height); on a deskewed picture a slanted line."""
     candidates: list[BBox] = field(default_factory=list)  # OCR only: lines seen, not kept
     intersections: list[tuple[float, float]] = field(default_factory=list)
-    cells: list[BBox] = field(default_factory=list)
+    cells: list[BBox] = field(default_factory=list)  # as the cells' provenance has them
+    cell_quads: list[list[tuple[float, float]]] = field(default_factory=list)
+    """A deskewed picture's cells as the four corners they have on it (drawn instead of the
+    boxes around them, which overlap)."""
     tables: list[BBox] = field(default_factory=list)
     rows: list[RowMatch] = field(default_factory=list)
     glyphs: list[tuple[str, BBox]] = field(default_factory=list)  # OFD: text drawn on the blank page
@@ -219,8 +224,22 @@ def picture_view(path: Path, n: int) -> PageView:
         x0, y0, x1, y1 = scan.to_source(b)
         return (x0 / scale, y0 / scale, x1 / scale, y1 / scale)
 
+    def point(x: float, y: float) -> tuple[float, float]:
+        x0, y0, _, _ = scan.to_source((x, y, x, y))
+        return (x0 / scale, y0 / scale)
+
     def seg(s) -> BBox:
-        return box((s.x0, s.top, s.x1, s.bottom))
+        """A stroke → its centre line's two ends, on the picture as given (slanted there
+        when the picture was deskewed)."""
+        if s.axis == "h":
+            a, b = point(s.x0, s.pos), point(s.x1, s.pos)
+        else:
+            a, b = point(s.pos, s.top), point(s.pos, s.bottom)
+        return (*a, *b)
+
+    def quad(b) -> list[tuple[float, float]]:
+        x0, y0, x1, y1 = b
+        return [point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)]
 
     kept = {id(s) for s in scan.h_kept + scan.v_kept}
     background = Image.fromarray(image[:, :, ::-1].copy())
@@ -229,6 +248,7 @@ def picture_view(path: Path, n: int) -> PageView:
                     edges=[seg(s) for s in scan.h_kept + scan.v_kept],
                     candidates=[seg(s) for s in scan.h_lines + scan.v_lines if id(s) not in kept],
                     cells=[box(c.bbox) for g in scan.grids for c in g.cells],
+                    cell_quads=[quad(c.bbox) for g in scan.grids for c in g.cells] if scan.angle else [],
                     tables=[box(g.bbox) for g in scan.grids], notes=notes)
 
 
@@ -305,10 +325,21 @@ def match_rows(doc: ExtractedDocument, record: Record, n: int) -> list[RowMatch]
                            key=_code_order(table, here, code_at, n))
             values = [c for c in here if is_value_token(c.text)]
             labels = [c for c in here if c.text.strip() and not is_value_token(c.text)]
-            label = max(labels, key=lambda c: c.col).text.replace("\n", "") if labels else ""
+            label = _row_label(labels, values)
             status: RowStatus = "matched" if codes else ("unknown" if values else "not-template")
             out.append(RowMatch(bbox=bbox, label=label, codes=codes, status=status, table=t))
     return out
+
+
+def _row_label(labels: list, values: list) -> str:
+    """A value row's innermost label (the rightmost label cell left of its first value:
+    "1.属于国家秘密", not its group "（三）不予公开"); a row without values (a header) all
+    its texts, left to right."""
+    if values:
+        first = min(c.col for c in values)
+        left = [c for c in labels if c.col < first] or labels
+        return max(left, key=lambda c: c.col).text.replace("\n", "") if left else ""
+    return " ".join(c.text.replace("\n", "") for c in sorted(labels, key=lambda c: c.col))
 
 
 def _code_order(table: Table, cells, code_at, n):
@@ -362,28 +393,33 @@ def draw(view: PageView):
 
     w, h = view.page_size
     page = view.background.convert("RGBA")  # type: ignore[attr-defined]
-    layer = Image.new("RGBA", page.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer)
-    if view.glyphs:
+    if view.glyphs:  # onto the page itself: the overlay's fills replace what lies under them
         font = _font(max(8, round(3.5 * s)))
+        ink = ImageDraw.Draw(page)
         for text, b in view.glyphs:
             x0, y0, x1, y1 = px(b)
-            d.text((x0, y0), text, fill=(60, 60, 60, 255), font=_fit(font, y1 - y0))
+            ink.text((x0, y0), text, fill=(60, 60, 60, 255), font=_fit(font, y1 - y0))
+    layer = Image.new("RGBA", page.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
     for b in view.candidates:
-        d.rectangle(px(b), outline=COLOURS["candidate"], width=1)
-    for b in view.cells:
-        x0, y0, x1, y1 = px(b)
-        d.rectangle((x0 + 2, y0 + 2, x1 - 2, y1 - 2), fill=COLOURS["cell"], outline=COLOURS["cell_outline"])
+        d.line(px(b), fill=COLOURS["candidate"], width=1)
+    if view.cell_quads:
+        for q in view.cell_quads:
+            d.polygon([(x * s, y * s) for x, y in q], fill=COLOURS["cell"], outline=COLOURS["cell_outline"])
+    else:
+        for b in view.cells:
+            x0, y0, x1, y1 = px(b)
+            d.rectangle((x0 + 2, y0 + 2, x1 - 2, y1 - 2), fill=COLOURS["cell"], outline=COLOURS["cell_outline"])
     for b in view.tables:
         d.rectangle(px(b), outline=COLOURS["table"], width=3)
+    for row in view.rows:  # inset, under the rulings: both stay visible
+        x0, y0, x1, y1 = px(row.bbox)
+        d.rectangle((x0 + 3, y0 + 3, x1 - 3, y1 - 3), outline=COLOURS[row.status], width=2)
     for b in view.edges:
-        d.line(_centre_line(px(b)), fill=COLOURS["edge"], width=2)
+        d.line(px(b), fill=COLOURS["edge"], width=2)
     for x, y in view.intersections:
         r = 3
         d.ellipse((x * s - r, y * s - r, x * s + r, y * s + r), outline=COLOURS["intersection"], width=1)
-    for row in view.rows:
-        x0, y0, x1, y1 = px(row.bbox)
-        d.rectangle((x0, y0, x1, y1), outline=COLOURS[row.status], width=2)
     page = Image.alpha_composite(page, layer).convert("RGB")
 
     out = Image.new("RGB", (w + PANEL_WIDTH, h), "white")
@@ -391,15 +427,6 @@ def draw(view: PageView):
     _draw_panel(ImageDraw.Draw(out), view, w, h)
     view.image = out
     return out
-
-
-def _centre_line(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """A ruling's box (PDF: zero height or width; OCR: a stroke's thickness) → the line
-    along its middle, the long way."""
-    x0, y0, x1, y1 = b
-    if x1 - x0 >= y1 - y0:
-        return (x0, (y0 + y1) / 2, x1, (y0 + y1) / 2)
-    return ((x0 + x1) / 2, y0, (x0 + x1) / 2, y1)
 
 
 def _fit(font, height: float):
