@@ -19,6 +19,7 @@ from core.document import Table
 from extractors import extract
 from gongkai import debug as D
 from gongkai.cli import app
+from gongkai.debug_draw import PANEL_WIDTH
 from test_extractor_pdf import H, W, MiniPdf
 
 pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt install fonts-noto-cjk)")
@@ -88,7 +89,7 @@ def test_pdf_page_shows_the_rulings_cells_and_matched_rows(tmp_path):
     # the drawing: the page at 144 dpi plus the side panel; a ruling is drawn red where it is
     img = view.image
     assert view.page_size == (round(W * 2), round(H * 2))
-    assert img.size == (round(W * 2) + D.PANEL_WIDTH, round(H * 2))
+    assert img.size == (round(W * 2) + PANEL_WIDTH, round(H * 2))
     assert _is_red(img.getpixel((round((XS[1] + XS[2])), round(YS[0] * 2))))
     assert not _is_red(img.getpixel((10, 10)))  # the margin is left alone
 
@@ -102,7 +103,7 @@ def test_cli_writes_the_png_and_prints_the_boxes(tmp_path):
     assert boxes["finder"] == "pdf" and boxes["rows"] == []
     assert _same_boxes(boxes["cells"], _doc_cells(extract(path), 1))
     with Image.open(out) as png:
-        assert png.format == "PNG" and png.size == (round(W * 2) + D.PANEL_WIDTH, round(H * 2))
+        assert png.format == "PNG" and png.size == (round(W * 2) + PANEL_WIDTH, round(H * 2))
 
 
 def test_cli_refuses_what_it_cannot_draw(tmp_path, inbox):
