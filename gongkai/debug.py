@@ -14,6 +14,8 @@ whose result can be printed or tested on its own:
                                   the glyphs drawn where they stand
     match_rows(doc, record, n)    the page's table rows as the pipeline read them, each with
                                   the template codes its cells were given (record provenance)
+    other_table_cells(doc, n, …)  cells of tables the pipeline read some other way (without
+                                  rulings, from a picture on a text page), drawn in orange
     debug_draw.draw(view)         → the picture: page, rulings, intersections, cells, rows, and
                                   a side panel naming each row (label + cell code prefix)
     debug_page(path, n)           all of it → a `PageView` with its `image`
@@ -89,6 +91,10 @@ class PageView:
     """A deskewed picture's cells as the four corners they have on it (drawn instead of the
     boxes around them, which overlap)."""
     tables: list[BBox] = field(default_factory=list)
+    other_cells: list[BBox] = field(default_factory=list)
+    """Cells of the document's tables on this page that this finder did not find: tables
+    read without rulings (`extractors.pdf_unruled` from aligned text, `ocr.borderless` from
+    text boxes) or from a picture on a text page. Known only with the rows."""
     rows: list[RowMatch] = field(default_factory=list)
     glyphs: list[tuple[str, BBox]] = field(default_factory=list)  # OFD: text drawn on the blank page
     notes: list[str] = field(default_factory=list)
@@ -102,7 +108,8 @@ class PageView:
         return {"path": str(self.path), "page": self.page, "finder": self.finder, "units": self.units,
                 "scale": round(self.scale, 4), "edges": [r(b) for b in self.edges],
                 "intersections": [r(p) for p in self.intersections], "cells": [r(b) for b in self.cells],
-                "tables": [r(b) for b in self.tables], "candidates": len(self.candidates),
+                "tables": [r(b) for b in self.tables], "other_cells": [r(b) for b in self.other_cells],
+                "candidates": len(self.candidates),
                 "rows": [{"bbox": r(x.bbox), "label": x.label, "codes": x.codes, "status": x.status,
                           "table": x.table} for x in self.rows], "notes": self.notes}
 
@@ -314,6 +321,28 @@ def match_rows(doc: ExtractedDocument, record: Record, n: int) -> list[RowMatch]
     return out
 
 
+def other_table_cells(doc: ExtractedDocument, n: int, found: list[BBox]) -> list[BBox]:
+    """Cells on page n of the document's tables that lie outside every table the finder
+    found (most of their area outside): tables that some other step read."""
+    out: list[BBox] = []
+    for table in doc.tables():
+        boxes = [c.prov.bbox for c in table.cells if c.prov.page == n and c.prov.bbox is not None]
+        if not boxes:
+            continue
+        hull = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        if not any(_overlap(hull, f) >= 0.5 * _area(hull) for f in found):
+            out.extend(boxes)
+    return out
+
+
+def _area(b: BBox) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
 def _row_label(labels: list, values: list) -> str:
     """A value row's innermost label (the rightmost label cell left of its first value:
     "1.属于国家秘密", not its group "（三）不予公开"); a row without values (a header) all
@@ -349,6 +378,7 @@ def debug_page(path: Path, n: int = 1, rows: bool = True) -> PageView:
     if rows:
         doc, record = read_document(path)
         view.rows = match_rows(doc, record, n)
+        view.other_cells = other_table_cells(doc, n, view.tables)
     draw(view)
     return view
 

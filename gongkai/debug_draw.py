@@ -24,6 +24,7 @@ COLOURS = {
     "cell": (80, 160, 255, 70),  # cells filled light blue, as debug_tablefinder does
     "cell_outline": (30, 90, 220, 255),
     "table": (0, 170, 0, 255),
+    "other_cell": (255, 140, 0, 255),  # cells of tables read some other way (no rulings)
     "matched": (0, 160, 60, 255),
     "not-template": (130, 130, 130, 255),
     "unknown": (220, 40, 40, 255),
@@ -89,6 +90,9 @@ def draw(view):
         for b in view.cells:
             x0, y0, x1, y1 = px(b)
             d.rectangle((x0 + 2, y0 + 2, x1 - 2, y1 - 2), fill=COLOURS["cell"], outline=COLOURS["cell_outline"])
+    for b in view.other_cells:
+        x0, y0, x1, y1 = px(b)
+        d.rectangle((x0 + 2, y0 + 2, x1 - 2, y1 - 2), outline=COLOURS["other_cell"], width=2)
     for b in view.tables:
         d.rectangle(px(b), outline=COLOURS["table"], width=3)
     for row in view.rows:  # inset, under the rulings: both stay visible
@@ -101,10 +105,34 @@ def draw(view):
         d.ellipse((x * s - r, y * s - r, x * s + r, y * s + r), outline=COLOURS["intersection"], width=1)
     page = Image.alpha_composite(page, layer).convert("RGB")
 
-    out = Image.new("RGB", (w + PANEL_WIDTH, h), "white")
+    out = Image.new("RGB", (w + PANEL_WIDTH, max(h, panel_height(view))), "white")
     out.paste(page, (0, 0))
-    _draw_panel(ImageDraw.Draw(out), view, w, h)
+    _draw_panel(ImageDraw.Draw(out), view, w)
     view.image = out
+    return out
+
+
+def panel_height(view) -> int:
+    """Pixels the panel needs: the drawing grows below a short page (a cropped table
+    picture) rather than leave rows unnamed."""
+    return int(_row_slots(view)[-1][1] + PANEL_FONT_PX + 8) if view.rows else 0
+
+
+def _legend_lines(view) -> int:
+    return 5 + min(3, len(view.notes)) + (1 if view.other_cells else 0)
+
+
+def _row_slots(view) -> list[tuple[object, float, float]]:
+    """(row, its middle on the page, where its text goes) top to bottom: at the row's
+    height, moved down when rows sit closer than a line."""
+    line = PANEL_FONT_PX + 3
+    y = 4 + _legend_lines(view) * line + line // 2
+    out = []
+    for row in sorted(view.rows, key=lambda r: r.bbox[1]):
+        mid = (row.bbox[1] + row.bbox[3]) / 2 * view.scale
+        at = max(y, mid - line / 2)
+        out.append((row, mid, at))
+        y = at + line
     return out
 
 
@@ -115,9 +143,9 @@ def _fit(font, height: float):
         return font
 
 
-def _draw_panel(d, view, x0: int, h: int) -> None:
-    """Legend at the top; then each row's code prefix and label at the row's height (moved
-    down when rows sit closer than a line), joined to the row by a thin line."""
+def _draw_panel(d, view, x0: int) -> None:
+    """Legend at the top; then each row's code prefix and label (`_row_slots`), joined to
+    the row by a thin line."""
     font = _font(PANEL_FONT_PX)
     line = PANEL_FONT_PX + 3
     y = 4
@@ -127,24 +155,22 @@ def _draw_panel(d, view, x0: int, h: int) -> None:
     d.text((x0 + 8, y), f"{len(view.edges)} rulings  {len(view.cells)} cells  {len(view.tables)} table(s)",
            fill=COLOURS["edge"][:3], font=font)
     y += line
+    if view.other_cells:
+        d.text((x0 + 8, y), f"{len(view.other_cells)} cells of tables read without these rulings",
+               fill=COLOURS["other_cell"][:3], font=font)
+        y += line
     for st, label in (("matched", "matched"), ("not-template", "not a template row"), ("unknown", "unknown")):
         d.rectangle((x0 + 8, y + 3, x0 + 20, y + line - 5), fill=COLOURS[st][:3])
         d.text((x0 + 26, y), f"{label}: {counts[st]}", fill="black", font=font)
         y += line
     for note in view.notes[:3]:
-        d.text((x0 + 8, y), note[:60], fill=(120, 120, 120), font=font)
+        d.text((x0 + 8, y), _clip(d, note, font, PANEL_WIDTH - 14), fill=(120, 120, 120), font=font)
         y += line
-    y += line // 2
-    for row in sorted(view.rows, key=lambda r: r.bbox[1]):
-        mid = (row.bbox[1] + row.bbox[3]) / 2 * view.scale
-        at = max(y, mid - line / 2)
-        if at > h - line:
-            break
+    for row, mid, at in _row_slots(view):
         colour = COLOURS[row.status][:3]
         d.line((row.bbox[2] * view.scale, mid, x0 + 6, at + line / 2), fill=colour, width=1)
         text = (row.prefix or {"not-template": "—", "unknown": "? unknown"}[row.status]) + "  " + row.label
         d.text((x0 + 8, at), _clip(d, text, font, PANEL_WIDTH - 14), fill=colour, font=font)
-        y = at + line
 
 
 def _clip(d, text: str, font, width: int) -> str:

@@ -185,3 +185,21 @@ def test_ofd_page_shows_its_ruling_paths_cells_and_rows(tmp_path):
     matched = [r for r in view.rows if r.status == "matched"]
     assert [r.prefix for r in matched] == [f"apply.{k}" for k in R.APPLY_ROWS]  # table 三, all 25 rows
     assert view.glyphs and view.page_size == (round(210 * D.OFD_DPI / 25.4), round(297 * D.OFD_DPI / 25.4))
+
+
+def test_a_table_without_rulings_is_drawn_from_the_document(tmp_path):
+    """No rulings, so the ruled finder finds nothing; the table the PDF extractor read from
+    aligned text (`pdf_unruled`) still shows, in its own colour, with its matched rows."""
+    doc = MiniPdf()
+    p = doc.page()
+    p.text(72, 72, "二、主动公开政府信息情况")
+    for top, cells in ((100, ("信息内容", "本年制发件数", "本年废止件数", "现行有效件数")),
+                       (120, ("规章", "1", "0", "3")), (140, ("行政规范性文件", "9", "2", "15"))):
+        for x, text in zip((72, 220, 330, 440), cells):
+            p.text(x, top, text)
+    path = doc.save(tmp_path / "unruled.pdf")
+    view = D.debug_page(path, 1)
+    assert view.edges == [] and view.cells == [] and view.tables == []
+    assert _same_boxes(view.other_cells, _doc_cells(extract(path), 1)) and len(view.other_cells) == 12
+    assert [(r.status, r.prefix) for r in view.rows][1:] == [("matched", "active.rules"),
+                                                             ("matched", "active.normative")]
