@@ -26,7 +26,9 @@ pixels of the drawing per page unit.
 
 Rows are coloured by what the normalizer made of them: green, matched to the template (its
 cells carry cell codes); grey, not a template row (headers, group labels: no values); red,
-unknown (it prints values but no code took them — look for a `row.unknown_label` finding).
+unknown (it prints values but no code took them: a label no template row has, or a row the
+normalizer knew but could not place, e.g. too few values — the record's `row.unknown_label`
+or `row.incomplete` finding says which).
 """
 from __future__ import annotations
 
