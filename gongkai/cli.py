@@ -170,6 +170,40 @@ def extract_all(
 
 
 @app.command()
+def debug(
+    file: Path = typer.Argument(..., help="A PDF, an OFD or a picture (PNG, JPEG, TIFF…)."),
+    page: int = typer.Option(1, "--page", "-p", min=1, help="The page (a TIFF's frame), from 1."),
+    out: Path = typer.Option(None, "--out", "-o", help="The PNG to write (default: FILE-pN.png here)."),
+    rows: bool = typer.Option(True, "--rows/--no-rows", help="Run the pipeline too and colour the table rows "
+                              "it matched to the template (OCR included, so slower on pictures)."),
+    as_json: bool = typer.Option(False, "--json", help="Also print the drawn boxes as JSON (page units)."),
+) -> None:
+    """Draw what the table finder saw on one page: rulings, cells, rows matched to the template.
+
+    A PDF page with a text layer shows the rulings the extractor used (red), their
+    intersections, the cells of each table (blue) and each row with its cell codes
+    (green: matched, grey: not a template row, red: values but no code); a picture or a
+    scanned page shows the OCR grid; an OFD page its ruling paths and cells.
+
+    Example: gongkai debug report.pdf --page 3 -o p3.png
+    """
+    from gongkai.debug import debug_page, save
+
+    try:
+        view = debug_page(file, page, rows=rows)
+    except GongkaiError as exc:
+        _fail(file, exc)
+        return
+    target = save(view, out or Path(f"{file.stem}-p{page}.png"))
+    if as_json:
+        print(json.dumps(view.to_dict(), ensure_ascii=False))
+    counts = {st: sum(r.status == st for r in view.rows) for st in ("matched", "not-template", "unknown")}
+    err.print(f"wrote {target}: {view.finder} page {page}, {len(view.edges)} rulings, {len(view.cells)} cells, "
+              f"{len(view.tables)} table(s)" + (f"; rows: {counts['matched']} matched, {counts['not-template']} "
+                                               f"not a template row, {counts['unknown']} unknown" if rows else ""))
+
+
+@app.command()
 def version() -> None:
     """Print gongkai's version.
 
