@@ -120,7 +120,7 @@ def in_scope(source: Source, url: str) -> bool:
 def sort_links(source: Source, page_url: str, links: list[Link], depth: int, max_depth: int
                ) -> tuple[list[tuple[Link, int]], list[Candidate]]:
     """(pages to visit with their depth, report candidates) among a report column's links."""
-    out = follow(source, page_url, links, depth, max_depth)
+    out = follow(source, page_url, links, depth, max_depth, scope="")
     return [(v.link, v.depth) for v in out.pages], out.candidates
 
 
@@ -142,7 +142,8 @@ def page_zone(page_url: str, page_title: str, candidates: int) -> Zone:
 
 def follow(source: Source, page_url: str, links: list[Link], depth: int, max_depth: int, *,
            zone: Zone = "reports", page_title: str = "", scope: str | None = None) -> Sorted:
-    """Sort a list page's links by where the page sits (see the module's docstring)."""
+    """Sort a list page's links by where the page sits (see the module's docstring). `scope`:
+    the directory of the report column the page is under ("": any start URL's directory)."""
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
     rest: list[Link] = []
@@ -170,6 +171,8 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
     start = zone == "start"
     if start:
         zone = page_zone(page_url, page_title, len(candidates))
+        if zone == "reports":   # a report column as the start: links inside its directory are its own
+            scope = _dir(page_url) if _dir(page_url) != "/" else None
     pages: list[Visit] = []
     for link in rest:
         if link.role in ("next", "api"):
@@ -181,6 +184,9 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
         title = C.normalize_title(link.title)
         if C.classify(title).reason.startswith("look-alike"):
             continue
+        year = re.fullmatch(r"((?:19|20)\d{2})(年度?|年报)?", title)
+        if year and int(year.group(1)) < C.OLDEST_YEAR:
+            continue   # a column of old reports
         if C.is_report_column_name(title) or (link.role == "list" and C.is_report_url(link.url)):
             d = depth + 1 if zone == "reports" else 0
             if d <= max_depth:
@@ -193,10 +199,8 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
             continue
         if zone != "reports" or link.role != "list" or depth + 1 > max_depth:
             continue
-        year = re.fullmatch(r"((?:19|20)\d{2})(年度?|年报)?", title)
-        if year and int(year.group(1)) < C.OLDEST_YEAR:
-            continue   # a column of old reports
-        if in_scope(source, link.url) or (scope and _under(link.url, scope)) or C.is_report_column(title):
+        inside = in_scope(source, link.url) if scope == "" else bool(scope) and _under(link.url, scope)
+        if inside or C.is_report_column(title):
             pages.append(Visit(link, depth + 1, "reports", scope))
     return Sorted(pages, candidates, skipped, zone)
 
@@ -212,6 +216,8 @@ def _scope_of(column_url: str, page_url: str) -> str | None:
 
 
 _ATTACHMENT_BLOCK = re.compile(r"附\s*件|下载|附\s*表")
+_LABEL = re.compile(r"^(附件|附表)\s*[\d一二三四五六七八九十]*\s*[:：.、]\s*(?=\S{4})")
+"""An attachment label before the title: "附件：X", "附件1：X" (a bare "附件1" stays)."""
 _ATTACHMENT_CLASS = re.compile(r"fj|fujian|attach|appendix|download|enclosure", re.I)
 GENERIC_ATTACHMENT = re.compile(r"^(附件|附表|下载|点击下载|附件下载|点击查看|查看|原文|全文|文件)?\s*[\d一二三四五六七八九十]*"
                                 r"\s*[:：.、]?\s*[\w\-]{0,40}$", re.A)
@@ -236,7 +242,8 @@ def attachments_of(url: str, html: str) -> list[Link]:
         target = generic.urldefrag(generic.urljoin(base, href))[0]
         if generic.role_of(target, "") != "attachment":
             continue
-        title = _EXT_SUFFIX.sub("", generic.title_of_anchor(a).strip()) or _EXT_SUFFIX.sub("", _filename(target))
+        title = _EXT_SUFFIX.sub("", _LABEL.sub("", generic.title_of_anchor(a).strip())) \
+            or _EXT_SUFFIX.sub("", _filename(target))
         if id(a) in inside or _in_attachment_block(a) or C.classify(title).verdict == "report":
             out.append(Link(target, "attachment", title))
     return generic.dedupe(out)

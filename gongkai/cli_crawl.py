@@ -81,9 +81,11 @@ def print_summary(summary: CrawlSummary, *, dry_run: bool, console: Console = er
                          *((("would fetch", summary.planned),) if dry_run else
                            (("new", summary.new), ("unchanged", summary.unchanged), ("failed", summary.failed))),
                          ("bodies downloaded", summary.downloads), ("304 not modified", summary.not_modified),
-                         ("robots.txt refused", summary.robots_blocked)):
+                         ("robots.txt refused", summary.robots_blocked), ("skipped", len(summary.skipped))):
         t.add_row(label, str(value))
     console.print(t)
+    for s in summary.skipped[:20]:
+        console.print(f"[yellow]skipped[/] {s['title'] or s['url']}  ({s['skipped']})", highlight=False, soft_wrap=True)
     for url, message in summary.errors[:20]:
         console.print(f"[red]✗[/] {url}  {message}", highlight=False, soft_wrap=True)
     if len(summary.errors) > 20:
@@ -136,6 +138,9 @@ def crawl_command(
                       f"{rep.agency or '?'}  {rep.url}" + (f"  [red]{rep.error}[/]" if rep.error else ""))
 
     summary = run_crawl(chosen, settings, dry_run=dry_run, on_report=show, progress=not quiet)
+    if as_json:
+        for skipped in summary.skipped:
+            print(json.dumps(skipped, ensure_ascii=False), flush=True)
     if not quiet:
         print_summary(summary, dry_run=dry_run)
 

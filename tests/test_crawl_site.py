@@ -207,6 +207,11 @@ def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
                                    "--delay", "0", "--quiet"])
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    # the look-alikes the listings carry are lines of their own, saying why they were skipped
+    skipped = {x["url"].rsplit("/", 1)[-1]: x["skipped"] for x in lines if x.get("status") == "skipped"}
+    assert skipped == {"t20240201_6001.html": "look-alike (政府工作报告)", "t20240202_6002.html": "look-alike (预算)",
+                       "t20240203_6003.html": "look-alike (法治政府建设)"}
+    lines = [x for x in lines if x.get("status") != "skipped"]
     want = {u for u in sites.truth() if u.startswith(sites.trs.url)}
     assert {x["url"] for x in lines} == want
     assert all(set(x) >= {"url", "page", "title", "year", "agency", "kind", "sha256"} for x in lines)
