@@ -215,7 +215,9 @@ def _scope_of(column_url: str, page_url: str) -> str | None:
     return d if d != "/" and d != _dir(page_url) else None
 
 
-_ATTACHMENT_BLOCK = re.compile(r"附\s*件|下载|附\s*表")
+_ATTACHMENT_BLOCK = re.compile(r"^\W{0,3}(相关|本文|文件)?(附\s*件|附\s*表|下载附件|点击下载|下载)")
+"""The label of an attachment block, at its start: 附件：, 相关附件, 附件下载, 下载 (not a
+sidebar that merely mentions 下载中心 further down)."""
 _LABEL = re.compile(r"^(附件|附表)\s*[\d一二三四五六七八九十]*\s*[:：.、]\s*(?=\S{4})")
 """An attachment label before the title: "附件：X", "附件1：X" (a bare "附件1" stays)."""
 _ATTACHMENT_CLASS = re.compile(r"fj|fujian|attach|appendix|download|enclosure", re.I)
@@ -400,25 +402,31 @@ def plan_article(source: Source, cand: Candidate, url: str, html: str) -> list[P
         else:
             groups.setdefault("\0" + f.url, []).append(f)
     if generic_files:
-        named = [k for k in groups if not k.startswith("\0")]
-        if named:
-            groups[named[0]] += generic_files
+        titled = [k for k in groups if not k.startswith("\0")]
+        if titled:
+            groups[titled[0]] += generic_files
         else:
             groups = {"\0generic": generic_files, **groups}
     plans: list[Plan] = []
-    for members in groups.values():
+    named: list[bool] = []          # the group's title names a report, or it is the generic one
+    for key, members in groups.items():
         main, *others = _best_first(members)
         ft = main.title if C.classify(main.title).verdict == "report" else title
         fc = C.classify(ft)
         plans.append(Plan("attachment", main.url, ft, fc.year or year, fc.agency or agency, [main], [], False,
                           alternates=others))
+        named.append(not key.startswith("\0") or key == "\0generic")
     if is_full_report(url, html):
-        # The page holds the report too: one report, the richer source. A document is (the
-        # original, tables and all) unless it holds only tables (a spreadsheet).
-        first = plans[0]
-        if _ext(first.files[0]) in TABLES_ONLY:
-            plans[0] = Plan("inline_html", url, title, year, agency, [Link(u, "image") for u in images], images,
-                            True, alternates=first.files + first.alternates)
-        else:
-            first.page_is_alternate = True
+        # The page holds the report too: one report, the richer source — the attached
+        # document (the original, tables and all) unless it holds only tables (a
+        # spreadsheet); parts that do not name a report (统计表) are its alternates.
+        mains = [p for p, n in zip(plans, named) if n]
+        parts = [p for p, n in zip(plans, named) if not n]
+        if mains and _ext(mains[0].files[0]) not in TABLES_ONLY:
+            mains[0].page_is_alternate = True
+            mains[0].alternates += [lk for p in parts for lk in p.files + p.alternates]
+            return mains
+        page_plan = Plan("inline_html", url, title, year, agency, [Link(u, "image") for u in images], images, True,
+                         alternates=[lk for p in mains[:1] + parts for lk in p.files + p.alternates])
+        return [page_plan] + mains[1:]
     return plans
