@@ -163,7 +163,7 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
                 candidates.append(Candidate(link, page_url, link.title, cls.year,
                                             link.agency or cls.agency, cls.verdict))
                 continue
-            why = C.skip_reason(link.title, link.url, link.date)
+            why = None if C.is_hub(link.title) else C.skip_reason(link.title, link.url, link.date)
             if why:
                 skipped.append(Skipped(link.url, page_url, link.title, cls.year, why))
                 continue
@@ -182,7 +182,7 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
         if link.role not in ("list", "detail") or not source.wanted(link.url, is_list=True):
             continue
         title = C.normalize_title(link.title)
-        if C.classify(title).reason.startswith("look-alike"):
+        if C.classify(title).reason.startswith("look-alike") and not C.is_hub(title):
             continue
         year = re.fullmatch(r"((?:19|20)\d{2})(年度?|年报)?", title)
         if year and int(year.group(1)) < C.OLDEST_YEAR:
@@ -215,9 +215,9 @@ def _scope_of(column_url: str, page_url: str) -> str | None:
     return d if d != "/" and d != _dir(page_url) else None
 
 
-_ATTACHMENT_BLOCK = re.compile(r"^\W{0,3}(相关|本文|文件)?(附\s*件|附\s*表|下载附件|点击下载|下载)")
-"""The label of an attachment block, at its start: 附件：, 相关附件, 附件下载, 下载 (not a
-sidebar that merely mentions 下载中心 further down)."""
+_ATTACHMENT_BLOCK = re.compile(r"^\W{0,3}(相关|本文|文件)?(附\s*件|附\s*表|下载附件|点击下载|下载[:：])")
+"""The label of an attachment block, at its start: 附件：, 相关附件, 附件下载, 下载： (not a
+sidebar's 下载中心)."""
 _LABEL = re.compile(r"^(附件|附表)\s*[\d一二三四五六七八九十]*\s*[:：.、]\s*(?=\S{4})")
 """An attachment label before the title: "附件：X", "附件1：X" (a bare "附件1" stays)."""
 _ATTACHMENT_CLASS = re.compile(r"fj|fujian|attach|appendix|download|enclosure", re.I)

@@ -32,6 +32,7 @@ import hashlib
 import re
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -92,6 +93,7 @@ class GenSite:
     hub: str = ""
     home: str = "/"
     hanweb_entries: dict = field(default_factory=dict)
+    shapes: Counter = field(default_factory=Counter)       # what was generated, for coverage checks
 
     @property
     def hub_url(self) -> str:
@@ -190,6 +192,7 @@ class _Builder:
         date = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
         path = self.article_path(column, date)
         shape = rng.choice(["inline", "inline", "attachment", "attachment", "attachment", "image", "both"])
+        s.shapes[f"report:{shape}"] += 1
         if shape == "inline":
             s.routes[path] = Route(self.article_page(title, report_body(rng, agency, year)))
             s.truth[path] = Expect("inline_html", year, agency)
@@ -203,6 +206,7 @@ class _Builder:
             s.truth[path] = Expect("image", year, agency)
         else:
             ext = rng.choice(list(ATTACH_FORMATS))
+            s.shapes[f"ext:{ext}"] += 1
             fpath, href = self.file_path(path, ext)
             self.add_file(fpath, ext, title)
             both = shape == "both"
@@ -210,7 +214,9 @@ class _Builder:
             if not both and ext != ".pdf" and rng.random() < 0.2:   # the same report in a second format
                 second = self.file_path(path, ".pdf")
                 self.add_file(second[0], ".pdf", title + " pdf")
-            text = rng.choice(["{t}.{e}", "{t}", "附件1", "附件1.{e}", "{f}", "附件：{t}.{e}"]).format(
+            text_shape = rng.choice(["{t}.{e}", "{t}", "附件1", "附件1.{e}", "{f}", "附件：{t}.{e}"])
+            s.shapes[f"text:{text_shape}"] += 1
+            text = text_shape.format(
                 t=title, e=ext[1:], f=fpath.rsplit("/", 1)[-1].rsplit("=", 1)[-1])
             if second:
                 text = f"{title}.{ext[1:]}"
@@ -224,6 +230,7 @@ class _Builder:
                 intro = rng.choice(["<p>详见附件。</p>", "", f"<p>{STANDARD_INTRO.format(a=agency, y=year)}</p>",
                                     f"<p>现将{title}予以公布。</p>"])
             inside = rng.random() < 0.5
+            s.shapes[f"intro:{len(intro) // 60}"] += 1
             content = intro + (block if inside else "")
             s.routes[path] = Route(self.article_page(title, content, "" if inside else block, agency))
             main = second[0] if second else fpath      # a PDF is preferred over another format
@@ -236,6 +243,7 @@ class _Builder:
     def attachment_block(self, links: list[str], title: str) -> str:
         rng = self.rng
         shape = rng.randrange(6)
+        self.site.shapes[f"block:{shape}"] += 1
         if shape == 0:   # the held-out shape: div.fj, <p>附件：</p>, then one <p> per link
             return '<div class="fj"><p>附件：</p>' + "".join(f"<p>{a}</p>" for a in links) + "</div>"
         if shape == 1:
@@ -258,6 +266,7 @@ class _Builder:
         agency, year = rng.choice(AGENCIES), rng.randint(2009, 2018)
         path = self.article_path(column, f"{year + 1}-02-0{rng.randint(1, 9)}")
         how = rng.choice(["title", "title", "date", "body"])
+        s.shapes[f"old:{how}"] += 1
         title = f"{agency}{year}年政府信息公开工作年度报告" if how == "title" else f"{agency}政府信息公开工作年度报告"
         s.routes[path] = Route(self.article_page(title, report_body(rng, agency, year, old=True)))
         s.skipped.add(path)
@@ -335,6 +344,7 @@ class _Builder:
         col_name = rng.choice(COLUMN_NAMES)
         col = self.new_column(rng.choice(["zfxxgknb", "xxgknb", "ndbg", "gknb"]))
         layout = rng.choice(["flat", "year", "unit", "year_unit"])
+        s.shapes[f"layout:{layout}"] += 1
         years = sorted(rng.sample(range(2019, 2025), rng.randint(2, 3)), reverse=True)
         leaves: list[tuple[str, str, list, list]] = []      # (path, title, entries, subs)
         top_entries: list = []
@@ -387,6 +397,8 @@ class _Builder:
                 entries.insert(rng.randrange(len(entries) + 1), self.old_report(path))
         if not any(e for leaf in leaves for e in leaf[2]):
             top_entries.append(self.report(col, rng.choice(AGENCIES), years[0]))
+        if not any(p in s.skipped for leaf in leaves for p, _, _ in leaf[2] if "年度报告" in _ or "年报" in _):
+            top_entries.append(self.old_report(col))     # at least one old report on every site
         # robots.txt disallows a path holding a report column and a report
         s.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\nDisallow: /search/\n", "text/plain")
         s.never += ["/private/", "/search/"]
@@ -408,6 +420,7 @@ class _Builder:
         noise_links = "".join(f'<li><a href="{p}">{t}</a></li>' for p, t in noise)
         col_link = f'<li><a href="{col}">{col_name}</a></li>'
         via_sub = rng.random() < 0.5
+        s.shapes[f"hub:{self.hub_name}:{via_sub}"] += 1
         if via_sub:
             sub = {"hanweb": "/col/col151/index.html", "trs": "/zwgk/zfxxgk/", "gkmlpt": "/zwgk/zfxxgk/index.html"}[self.family]
             sub_name = rng.choice(SUB_HUBS)

@@ -56,6 +56,26 @@ def check(site, server, run, reports, base, start):
         assert not any(p.startswith(prefix) for p in fetched), prefix
 
 
+def test_the_seeds_cover_every_shape():
+    """The sites the property test crawls hold every attachment shape, format, link text,
+    URL style, column layout, old-report kind and report shape the generator knows."""
+    from collections import Counter
+
+    seen: Counter = Counter()
+    for family in FAMILIES:
+        for seed in SEEDS:
+            seen.update(generate(family, seed, "http://127.0.0.1:1").shapes)
+    kinds = {k.rsplit(":", 1)[0] if k.startswith("hub:") else k for k in seen}
+    want = ({f"block:{i}" for i in range(6)} | {f"ext:{e}" for e in (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx",
+                                                                   ".et", ".ofd", ".rtf", ".zip")}
+            | {f"report:{r}" for r in ("inline", "attachment", "image", "both")}
+            | {f"layout:{x}" for x in ("flat", "year", "unit", "year_unit")} | {f"old:{x}" for x in ("title", "date", "body")}
+            | {f"href:{x}" for x in ("relative", "root", "absolute", "script")}
+            | {f"text:{x}" for x in ("{t}.{e}", "{t}", "附件1", "附件1.{e}", "{f}", "附件：{t}.{e}")}
+            | {f"hub:{h}" for h in ("政务公开", "信息公开", "政府信息公开")})
+    assert want <= kinds, sorted(want - kinds)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("start", ["hub", "home"])
@@ -73,3 +93,32 @@ def test_generated_site(family, seed, start, tmp_path):
         gets = [p for p in server.bodies("GET") if p != "/robots.txt"]
         assert gets == [], gets
         assert run2.summary.new == 0
+
+
+def test_sources_add_with_a_home_page_then_crawl_json(tmp_path, monkeypatch):
+    """`gongkai sources add NAME URL` with the home page; `gongkai crawl NAME --json`: one line
+    per report, one `skipped` line (with why) per look-alike and old report."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from crawl.cli import app
+
+    monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
+    server, site = serve("trs", 4)
+    with server:
+        file = tmp_path / "sources.yaml"
+        res = CliRunner().invoke(app, ["sources", "add", "gen-trs", site.home_url, "--sources", str(file)])
+        assert res.exit_code == 0, res.output
+        res = CliRunner().invoke(app, ["crawl", "gen-trs", "--sources", str(file), "--json", "--allow-private",
+                                       "--delay", "0", "--quiet"])
+        assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    reports = {x["url"]: x for x in lines if x.get("status") != "skipped"}
+    skipped = {x["url"]: x["skipped"] for x in lines if x.get("status") == "skipped"}
+    assert set(reports) == {server.url + p for p in site.truth}
+    assert {x["status"] for x in reports.values()} == {"new"}
+    assert {server.url + p for p in site.skipped} <= set(skipped) and all(skipped.values())
+    assert any(w.startswith("old report") for w in skipped.values())
+    assert any(w.startswith("look-alike") for w in skipped.values())
