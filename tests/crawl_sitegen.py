@@ -169,6 +169,7 @@ class _Builder:
         i = self.next_id()
         style = self.rng.choice(["relative", "root", "absolute", "script"] if self.family == "hanweb"
                                 else ["relative", "root", "absolute"])
+        self.site.shapes[f"href:{style}"] += 1
         if style == "script":
             path = f"/module/download/downfile.jsp?classid=0&filename=2401{i}{ext}"
             return path, path.replace("&", "&amp;")
