@@ -132,9 +132,13 @@ def _column_title(title: str) -> bool:
 
 
 def page_zone(page_url: str, page_title: str, candidates: int) -> Zone:
-    """A start page's zone, once read: a report column by its title or URL, or because it
-    lists reports; else the hub (a home page, a 政务公开 page)."""
-    parts = re.split(r"[_|｜\-—–]+", page_title or "")
+    """A start page's zone, once read: the hub when it is the home page or is titled like a
+    disclosure area (政务公开); a report column by its title or URL, or because it lists
+    reports; else the hub. From a report column the site's navigation is not followed."""
+    parts = re.split(r"[_|｜\-—–\s]+", page_title or "")
+    home = re.fullmatch(r"/(index\.\w+)?", urlsplit(page_url).path or "/")
+    if home or any(C.is_hub(p) for p in parts):
+        return "hub"
     if any(C.is_report_column_name(p) for p in parts) or C.is_report_url(page_url) or candidates >= 2:
         return "reports"
     return "hub"
@@ -192,7 +196,7 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
             if d <= max_depth:
                 pages.append(Visit(link, d, "reports", _scope_of(link.url, page_url)))
             continue
-        if (zone == "hub" or start) and C.is_hub(title):
+        if zone == "hub" and C.is_hub(title):
             d = 1 if start else depth + 1
             if d <= MAX_HUB_HOPS:
                 pages.append(Visit(link, d, "hub"))
@@ -248,7 +252,29 @@ def attachments_of(url: str, html: str) -> list[Link]:
             or _EXT_SUFFIX.sub("", _filename(target))
         if id(a) in inside or _in_attachment_block(a) or C.classify(title).verdict == "report":
             out.append(Link(target, "attachment", title))
-    return generic.dedupe(out)
+    return generic.dedupe(out + _script_attachments(base, doc))
+
+
+_SCRIPT_ANCHOR = re.compile(r"""<a\s[^>]*?href\s*=\s*\\?["']([^"'\\]+)\\?["'][^>]*>(.*?)</a>""", re.I | re.S)
+_SCRIPT_PATH = re.compile(r"""["']([^"'\s<>]+\.(?:pdf|docx?|wps|xlsx?|et|ofd|rtf|zip))["']""", re.I)
+
+
+def _script_attachments(base: str, doc) -> list[Link]:
+    """Attachments a TRS template writes with a script (`var appendix = '<a href="./P0….pdf">
+    ….pdf</a>'; document.write(…)`, or the file name alone in a string)."""
+    out: list[Link] = []
+    for script in doc.iter("script"):
+        code = script.text or ""
+        if not code or "<datastore" in code:
+            continue
+        found = [(h, re.sub(r"<[^>]+>", "", t).strip()) for h, t in _SCRIPT_ANCHOR.findall(code)]
+        found += [(h, "") for h in _SCRIPT_PATH.findall(code) if not any(h == f for f, _ in found)]
+        for href, text in found:
+            target = generic.urldefrag(generic.urljoin(base, href))[0]
+            if generic.role_of(target, "") == "attachment":
+                out.append(Link(target, "attachment", _EXT_SUFFIX.sub("", _LABEL.sub("", text)) or
+                                _EXT_SUFFIX.sub("", _filename(target))))
+    return out
 
 
 def _in_attachment_block(a) -> bool:

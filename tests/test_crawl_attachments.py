@@ -38,6 +38,8 @@ def short(url: str) -> str:
     ('<div class="xgfj"><h4>相关附件</h4><ul><li>{a}</li></ul></div>', "http://www.example.gov.cn/u/1.wps", "P0201.wps"),
     ("<table><tr><td>附件下载：</td><td>{a}</td></tr></table>", "../fj/x.ofd", "附件：" + TITLE),
     ('<div class="bottom">{a}</div>', "/attach/0/r.et", TITLE),       # no block: the link names the report
+    ("<div class=\"fj\"><script>var appendix = '{a}'; if (appendix != '') document.write('附件：' + appendix);"
+     "</script></div>", "./P020240329.rtf", TITLE + ".rtf"),           # TRS: written by a script
 ])
 def test_the_attachment_is_the_report_and_the_intro_is_not(intro, block, href, text):
     html = page(intro, block.format(a=f'<a href="{href}">{text}</a>'))
