@@ -67,6 +67,27 @@ class _Result:
     body: bytes | None = None            # the bytes: downloaded, or the stored copy after a 304
 
 
+class _RobotsMemo:
+    """robots.txt answers kept in the raw store and the fetch state, like any fetched file, so
+    the next crawl revalidates them (thread-safe: both are)."""
+
+    def __init__(self, state: FetchState, store):
+        self.state, self.store = state, store
+
+    def recall(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        prev = self.state.previous(url)
+        if prev is None or prev.status != "ok" or not prev.sha256 or not (prev.etag or prev.last_modified) \
+                or not self.store.has(prev.sha256):
+            return None
+        return prev.etag, prev.last_modified, self.store.get(prev.sha256)
+
+    def keep(self, url: str, response: Response) -> None:
+        sha, _, _ = self.store.put(response.body)
+        self.state.record_ok(url, url, sha256=sha, size=len(response.body), media_type="text/plain",
+                             etag=response.etag, last_modified=response.last_modified,
+                             fetched_at=response.fetched_at, changed=True, kind="robots")
+
+
 class CrawlRun:
     """Iterate for the reports; `summary` is kept up to date as the crawl goes."""
 
@@ -75,6 +96,8 @@ class CrawlRun:
                  close: Callable[[], None]):
         self.sources = list(sources)
         self.settings, self.store, self.state, self.fetcher = settings, store, state, fetcher
+        if not dry_run and fetcher.robots_memo is None:
+            fetcher.robots_memo = _RobotsMemo(state, store)
         self.dry_run, self.on_fetch, self._close = dry_run, on_fetch, close
         self.summary = CrawlSummary()
         self._seen: set[str] = set()
