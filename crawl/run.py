@@ -209,12 +209,7 @@ class CrawlRun:
         Never for a POST: a conditional POST that matches is answered 412, not 304."""
         if task.link.method != "GET":
             return None, None, None
-        prev = self.state.previous(task.link.key)
-        if prev is None or prev.status != "ok" or not prev.sha256 or not self.store.has(prev.sha256):
-            return None, None, None
-        if not (prev.etag or prev.last_modified):
-            return None, None, None
-        return prev.etag, prev.last_modified, prev.sha256
+        return validators(self.state, self.store, task.link.key)
 
     # ---- in a fetch thread -------------------------------------------------------------------
 
@@ -278,26 +273,11 @@ class CrawlRun:
 
     def _keep(self, task: Task, result: _Result) -> Fetched:
         """Store the bytes and record the fetch; the `Fetched` for it."""
-        resp = result.response
-        prev = self.state.previous(task.link.key)
         cand = task.candidate
-        meta = dict(source=task.source.name, kind=task.kind, page_url=task.page_url,
+        return keep(self.state, self.store, task.link.key, task.link.url, result.response, result.body,
+                    source=task.source.name, kind=task.kind, page_url=task.page_url,
                     title=cand.title if cand else None, year=cand.year if cand else None,
                     agency=cand.agency if cand else None)
-        if resp.not_modified:
-            sha = prev.sha256
-            status, size, mtype = "unchanged", prev.size, prev.media_type
-            path = self.store.path(sha)
-        else:
-            sha, path, _ = self.store.put(result.body)
-            size, mtype = len(result.body), resp.media_type
-            status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
-        self.state.record_ok(task.link.key, task.link.url, sha256=sha, size=size, media_type=mtype,
-                             etag=resp.etag, last_modified=resp.last_modified, fetched_at=resp.fetched_at,
-                             changed=not resp.not_modified and status == "new", **meta)
-        return Fetched(task.link.url, task.page_url, sha, path or None, size, mtype, resp.etag,
-                       resp.last_modified, resp.fetched_at, meta["title"], meta["year"], meta["agency"],
-                       task.kind, status)  # type: ignore[arg-type]
 
     def _failed(self, task: Task, exc: GongkaiError) -> Iterator[FoundReport]:
         url = task.link.url
@@ -449,6 +429,98 @@ class CrawlRun:
         yield rep
 
 
+def validators(state: FetchState, store, key: str) -> tuple[str | None, str | None, str | None]:
+    """(etag, last_modified, sha256) of the last good fetch of `key`, when its bytes are still
+    in the raw store and the server gave a validator; else three Nones (fetch it whole)."""
+    prev = state.previous(key)
+    if prev is None or prev.status != "ok" or not prev.sha256 or not store.has(prev.sha256):
+        return None, None, None
+    if not (prev.etag or prev.last_modified):
+        return None, None, None
+    return prev.etag, prev.last_modified, prev.sha256
+
+
+def keep(state: FetchState, store, key: str, url: str, resp: Response, body: bytes | None, *,
+         kind: str = "attachment", page_url: str | None = None, **meta) -> Fetched:
+    """Store an answer's bytes (a 304 keeps the stored copy) and record the fetch in the fetch
+    state; the `Fetched` for it, `new` or `unchanged`."""
+    prev = state.previous(key)
+    if resp.not_modified:
+        sha = prev.sha256
+        status, size, mtype = "unchanged", prev.size, prev.media_type
+        path = store.path(sha)
+    else:
+        sha, path, _ = store.put(body)
+        size, mtype = len(body), resp.media_type
+        status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
+    state.record_ok(key, url, sha256=sha, size=size, media_type=mtype, etag=resp.etag,
+                    last_modified=resp.last_modified, fetched_at=resp.fetched_at,
+                    changed=not resp.not_modified and status == "new", kind=kind, page_url=page_url, **meta)
+    return Fetched(url, page_url, sha, path or None, size, mtype, resp.etag, resp.last_modified, resp.fetched_at,
+                   meta.get("title"), meta.get("year"), meta.get("agency"), kind, status)  # type: ignore[arg-type]
+
+
+class UrlFetch:
+    """Fetch single files by URL into the raw store, politely (one `Fetcher`: robots.txt,
+    per-host slots and delay, retries, size and time caps) and incrementally (the fetch state:
+    a conditional request when the stored copy is there, 304 → `unchanged`).
+
+        with UrlFetch(settings) as f:
+            fetched = f.fetch("https://…/P020240110.pdf", page_url="https://…/t20240110_1.html")
+            fetched.status, fetched.sha256, fetched.path, fetched.error
+
+    Thread-safe: several threads may share one. A failure is a `Fetched` with status
+    `failed` and the error, recorded in the fetch state."""
+
+    def __init__(self, settings: CrawlSettings | None = None, *, store=None, state: FetchState | str | None = None,
+                 fetcher: Fetcher | None = None):
+        self.settings = settings or CrawlSettings()
+        self._own: list = []
+        self.store = store if store is not None else open_store()
+        if not isinstance(state, FetchState):
+            state = FetchState(state)
+            self._own.append(state)
+        self.state = state
+        if fetcher is None:
+            fetcher = Fetcher(self.settings)
+            self._own.append(fetcher)
+        self.fetcher = fetcher
+        if fetcher.robots_memo is None:
+            fetcher.robots_memo = _RobotsMemo(self.state, self.store)
+
+    def __enter__(self) -> "UrlFetch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for o in self._own:
+            o.close()
+        self._own = []
+
+    def fetch(self, url: str, page_url: str | None = None, *, kind: str = "attachment",
+              source: str | None = None) -> Fetched:
+        etag, last_modified, sha = validators(self.state, self.store, url)
+        try:
+            resp = self.fetcher.fetch(url, etag=etag, last_modified=last_modified, expect="file",
+                                      allow_private=self.settings.allow_private)
+        except (FetchError, Refused) as exc:
+            if not isinstance(exc, Refused):
+                self.state.record_failure(url, url, str(exc), source=source, kind=kind, page_url=page_url)
+            return Fetched(url, page_url, kind=kind, status="failed", error=str(exc))  # type: ignore[arg-type]
+        body = self.store.get(sha) if resp.not_modified and sha else resp.body
+        return keep(self.state, self.store, url, url, resp, body, kind=kind, page_url=page_url, source=source)
+
+
+def fetch_url(url: str, page_url: str | None = None, settings: CrawlSettings | None = None, *, store=None,
+              state: FetchState | str | None = None) -> Fetched:
+    """One URL into the raw store with a conditional GET and the fetch state (see `UrlFetch`;
+    for many URLs keep one `UrlFetch` open instead)."""
+    with UrlFetch(settings, store=store, state=state) as f:
+        return f.fetch(url, page_url)
+
+
 def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, store=None,
           state: FetchState | str | None = None, fetcher: Fetcher | None = None, dry_run: bool = False,
           on_fetch: Callable[[str, CrawlSummary], None] | None = None) -> CrawlRun:
@@ -479,4 +551,4 @@ def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, s
                     on_fetch=on_fetch, close=close)
 
 
-__all__ = ["CrawlRun", "Task", "crawl"]
+__all__ = ["CrawlRun", "Task", "UrlFetch", "crawl", "fetch_url", "keep", "validators"]
