@@ -238,7 +238,8 @@ def attachments_of(url: str, html: str) -> list[Link]:
     if doc is None:
         return []
     content = generic.content_of(doc)
-    inside = {id(a) for a in content.iter("a")}
+    # (no content container found: the whole page is no evidence — the chrome links files too)
+    inside = {id(a) for a in content.iter("a")} if content.tag not in ("body", "html") else set()
     base = generic.base_url(url, doc)
     out = []
     for a in doc.iter("a"):
