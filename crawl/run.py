@@ -460,67 +460,6 @@ def keep(state: FetchState, store, key: str, url: str, resp: Response, body: byt
                    meta.get("title"), meta.get("year"), meta.get("agency"), kind, status)  # type: ignore[arg-type]
 
 
-class UrlFetch:
-    """Fetch single files by URL into the raw store, politely (one `Fetcher`: robots.txt,
-    per-host slots and delay, retries, size and time caps) and incrementally (the fetch state:
-    a conditional request when the stored copy is there, 304 → `unchanged`).
-
-        with UrlFetch(settings) as f:
-            fetched = f.fetch("https://…/P020240110.pdf", page_url="https://…/t20240110_1.html")
-            fetched.status, fetched.sha256, fetched.path, fetched.error
-
-    Thread-safe: several threads may share one. A failure is a `Fetched` with status
-    `failed` and the error, recorded in the fetch state."""
-
-    def __init__(self, settings: CrawlSettings | None = None, *, store=None, state: FetchState | str | None = None,
-                 fetcher: Fetcher | None = None):
-        self.settings = settings or CrawlSettings()
-        self._own: list = []
-        self.store = store if store is not None else open_store()
-        if not isinstance(state, FetchState):
-            state = FetchState(state)
-            self._own.append(state)
-        self.state = state
-        if fetcher is None:
-            fetcher = Fetcher(self.settings)
-            self._own.append(fetcher)
-        self.fetcher = fetcher
-        if fetcher.robots_memo is None:
-            fetcher.robots_memo = _RobotsMemo(self.state, self.store)
-
-    def __enter__(self) -> "UrlFetch":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        for o in self._own:
-            o.close()
-        self._own = []
-
-    def fetch(self, url: str, page_url: str | None = None, *, kind: str = "attachment",
-              source: str | None = None) -> Fetched:
-        etag, last_modified, sha = validators(self.state, self.store, url)
-        try:
-            resp = self.fetcher.fetch(url, etag=etag, last_modified=last_modified, expect="file",
-                                      allow_private=self.settings.allow_private)
-        except (FetchError, Refused) as exc:
-            if not isinstance(exc, Refused):
-                self.state.record_failure(url, url, str(exc), source=source, kind=kind, page_url=page_url)
-            return Fetched(url, page_url, kind=kind, status="failed", error=str(exc))  # type: ignore[arg-type]
-        body = self.store.get(sha) if resp.not_modified and sha else resp.body
-        return keep(self.state, self.store, url, url, resp, body, kind=kind, page_url=page_url, source=source)
-
-
-def fetch_url(url: str, page_url: str | None = None, settings: CrawlSettings | None = None, *, store=None,
-              state: FetchState | str | None = None) -> Fetched:
-    """One URL into the raw store with a conditional GET and the fetch state (see `UrlFetch`;
-    for many URLs keep one `UrlFetch` open instead)."""
-    with UrlFetch(settings, store=store, state=state) as f:
-        return f.fetch(url, page_url)
-
-
 def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, store=None,
           state: FetchState | str | None = None, fetcher: Fetcher | None = None, dry_run: bool = False,
           on_fetch: Callable[[str, CrawlSummary], None] | None = None) -> CrawlRun:
@@ -551,4 +490,4 @@ def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, s
                     on_fetch=on_fetch, close=close)
 
 
-__all__ = ["CrawlRun", "Task", "UrlFetch", "crawl", "fetch_url", "keep", "validators"]
+__all__ = ["CrawlRun", "Task", "crawl", "keep", "validators"]

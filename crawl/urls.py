@@ -16,57 +16,56 @@ from .model import Fetched, FoundReport
 class UrlFetcher:
     """Fetch report files by URL into the raw store: one per run, shared by its threads, so
     its per-host slots bound concurrency per host and its delay spaces requests; the fetch
-    state makes the next request conditional (ETag / Last-Modified)."""
+    state makes the next request conditional (ETag / Last-Modified), robots.txt included.
+    `store` / `state`: a raw store and a `FetchState` (or its path); default the environment's."""
 
     settings: Any = None
+    store: Any = None
+    state: Any = None
     _fetcher: Any = field(default=None, init=False)
-    _state: Any = field(default=None, init=False)
-    _store: Any = field(default=None, init=False)
+    _own: list = field(default_factory=list, init=False)
 
     def __enter__(self) -> "UrlFetcher":
         from .http import Fetcher
         from .rawstore import open_store
+        from .run import _RobotsMemo
         from .settings import CrawlSettings
         from .state import FetchState
 
         self.settings = self.settings or CrawlSettings()
-        self._fetcher, self._state, self._store = Fetcher(self.settings), FetchState(), open_store()
+        self.store = self.store if self.store is not None else open_store()
+        if not isinstance(self.state, FetchState):
+            self.state = FetchState(self.state)
+            self._own.append(self.state)
+        self._fetcher = Fetcher(self.settings)
+        self._fetcher.robots_memo = _RobotsMemo(self.state, self.store)
+        self._own.append(self._fetcher)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._fetcher.close()
-        self._state.close()
+        for o in self._own:
+            o.close()
+        self._own = []
 
     def fetch(self, url: str, page_url: str | None = None) -> FoundReport:
         """One URL → a one-file report: `new`, `unchanged` (304 or the same bytes), or `failed`
         with the error. Transient failures were already retried by the fetcher."""
         from .http import FetchError
         from .politeness import Refused
+        from .run import keep, validators
 
-        prev = self._state.previous(url)
-        etag = last_modified = None
-        if prev is not None and prev.status == "ok" and prev.sha256 and self._store.has(prev.sha256):
-            etag, last_modified = prev.etag, prev.last_modified
+        etag, last_modified, sha = validators(self.state, self.store, url)
         report = FoundReport("url", url, page_url, "", None, None, "attachment")
         try:
             resp = self._fetcher.fetch(url, etag=etag, last_modified=last_modified, expect="file")
         except (FetchError, Refused) as exc:
-            self._state.record_failure(url, url, str(exc), kind="attachment", page_url=page_url)
+            self.state.record_failure(url, url, str(exc), kind="attachment", page_url=page_url)
             report.files.append(Fetched(url, page_url, status="failed", error=str(exc)))
             return report
-        if resp.not_modified:
-            sha, size, mtype, status = prev.sha256, prev.size, prev.media_type, "unchanged"
-            path = self._store.path(sha)
-        else:
-            sha, path, _ = self._store.put(resp.body)
-            size, mtype = len(resp.body), resp.media_type
-            status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
-        self._state.record_ok(url, url, sha256=sha, size=size, media_type=mtype, etag=resp.etag,
-                              last_modified=resp.last_modified, fetched_at=resp.fetched_at,
-                              changed=status == "new", kind="attachment", page_url=page_url)
-        report.files.append(Fetched(url, page_url, sha256=sha, path=str(path), size=size, media_type=mtype,
-                                    etag=resp.etag, last_modified=resp.last_modified, fetched_at=resp.fetched_at,
-                                    status=status))  # type: ignore[arg-type]
+        fetched = keep(self.state, self.store, url, url, resp, None if resp.not_modified else resp.body,
+                       kind="attachment", page_url=page_url)
+        fetched.path = str(fetched.path) if fetched.path else None
+        report.files.append(fetched)
         return report
 
 

@@ -169,7 +169,7 @@ def _warehouse_hook(database_url: str | None, load: bool) -> Callable[[FoundRepo
 @sources_app.command("add")
 def sources_add(
     name: str = typer.Argument(..., help="A short name: letters, digits, - and _."),
-    url: list[str] = typer.Argument(..., help="Start URL(s): the annual-report column or 政府信息公开 page."),
+    url: list[str] = typer.Argument(..., help="Start URL(s): the annual-report column, the 政务公开 page or the home page."),
     sources: Optional[Path] = SourcesOpt,
     cms: str = typer.Option("auto", "--cms", help="auto|hanweb|trs|gkmlpt|generic"),
     agency: Optional[str] = typer.Option(None, "--agency", help="Agency, when listings do not name it."),

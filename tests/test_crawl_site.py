@@ -293,18 +293,19 @@ def test_a_page_the_parsers_choke_on_costs_only_that_page(sites, store, state_pa
     assert any("internal error reading the page (ValueError: unexpected markup)" in m for _, m in run.summary.errors)
 
 
-def test_fetch_url_one_file_with_conditional_get_and_fetch_state(sites, store, state_path):
-    from crawl.run import UrlFetch, fetch_url
+def test_url_fetcher_one_file_with_conditional_get_and_fetch_state(sites, store, state_path):
+    from crawl.urls import UrlFetcher
 
     url = sites.trs.url + "/xxgk/zfxxgknb/202402/P05004.ofd"
     page = sites.trs.url + "/xxgk/zfxxgknb/202402/t20240211_5004.html"
-    first = fetch_url(url, page, fast_settings(), store=store, state=state_path)
+    with UrlFetcher(fast_settings(), store=store, state=state_path) as f:
+        [first] = f.fetch(url, page).files
     assert (first.status, first.page_url, first.media_type) == ("new", page, "application/ofd")
     assert store.get(first.sha256) == sites.trs.routes["/xxgk/zfxxgknb/202402/P05004.ofd"].body
-    with UrlFetch(fast_settings(), store=store, state=state_path) as f:
-        again = f.fetch(url, page)
-        missing = f.fetch(sites.trs.url + "/nothing.pdf")
-        private = f.fetch(sites.hanweb.url + "/private/r.pdf")
+    with UrlFetcher(fast_settings(), store=store, state=state_path) as f:
+        [again] = f.fetch(url, page).files
+        [missing] = f.fetch(sites.trs.url + "/nothing.pdf").files
+        [private] = f.fetch(sites.hanweb.url + "/private/r.pdf").files
     assert (again.status, again.sha256, again.path) == ("unchanged", first.sha256, first.path)
     assert [s for m, p, s in sites.trs.log if p.endswith("P05004.ofd")] == [200, 304]
     assert [s for m, p, s in sites.trs.log if p == "/robots.txt"] == [200, 304]     # robots.txt revalidated

@@ -101,7 +101,7 @@ def test_sources_add_with_a_home_page_then_crawl_json(tmp_path, monkeypatch):
 
     from typer.testing import CliRunner
 
-    from crawl.cli import app
+    from gongkai.cli_crawl import app
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
