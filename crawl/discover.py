@@ -132,16 +132,16 @@ def _column_title(title: str) -> bool:
 
 
 def page_zone(page_url: str, page_title: str, candidates: int) -> Zone:
-    """A start page's zone, once read: the hub when it is the home page or is titled like a
-    disclosure area (政务公开); a report column by its title or URL, or because it lists
-    reports; else the hub. From a report column the site's navigation is not followed."""
+    """A start page's zone, once read: a report column by its title or URL; the hub when it
+    is the home page or is titled like a disclosure area (政务公开); else a report column when
+    it lists reports, the hub when not. From a report column the site's navigation is not
+    followed."""
     parts = re.split(r"[_|｜\-—–\s]+", page_title or "")
-    home = re.fullmatch(r"/(index\.\w+)?", urlsplit(page_url).path or "/")
-    if home or any(C.is_hub(p) for p in parts):
-        return "hub"
-    if any(C.is_report_column_name(p) for p in parts) or C.is_report_url(page_url) or candidates >= 2:
+    if any(C.is_report_column_name(p) for p in parts) or C.is_report_url(page_url):
         return "reports"
-    return "hub"
+    if re.fullmatch(r"/(index\.\w+)?", urlsplit(page_url).path or "/") or any(C.is_hub(p) for p in parts):
+        return "hub"
+    return "reports" if candidates >= 2 else "hub"
 
 
 def follow(source: Source, page_url: str, links: list[Link], depth: int, max_depth: int, *,
@@ -180,7 +180,9 @@ def follow(source: Source, page_url: str, links: list[Link], depth: int, max_dep
     pages: list[Visit] = []
     for link in rest:
         if link.role in ("next", "api"):
-            if zone == "reports" and (link.role == "api" or source.wanted(link.url, is_list=True)):
+            # (a hub's pages are not read on — unless it lists reports itself)
+            lists_reports = zone == "reports" or len(candidates) >= 2
+            if lists_reports and (link.role == "api" or source.wanted(link.url, is_list=True)):
                 pages.append(Visit(link, depth, zone, scope))
             continue
         if link.role not in ("list", "detail") or not source.wanted(link.url, is_list=True):
