@@ -313,3 +313,49 @@ def test_url_fetcher_one_file_with_conditional_get_and_fetch_state(sites, store,
     assert private.status == "failed" and "robots.txt" in private.error
     assert not any(p.startswith("/private/") for p in sites.hanweb.paths())
     assert FetchState(state_path).previous(url).sha256 == first.sha256
+
+
+def test_a_trs_listing_served_at_its_real_paths_gives_exactly_its_2019_and_later_reports(tmp_path):
+    """A TRS report column (tests/fixtures/crawl/trs-index.html) and its report pages at their
+    paths, the listing's other pages missing: its reports since 2019 are found, the older ones
+    it links are skipped with a reason, so is the budget look-alike."""
+    from pathlib import Path
+
+    from crawl.sources import Source
+    from crawl_site import Route, SiteServer, article, pdf, REPORT_BODY
+
+    fix = Path(__file__).parent / "fixtures" / "crawl"
+    listing = (fix / "trs-index.html").read_text(encoding="utf-8")
+    old = "".join(f'<li><a href="./{d}/t{d}15_{n}.html" target="_blank">{t}</a><span>{d[:4]}-{d[4:]}-15</span></li>'
+                  for d, n, t in [("201901", 9001, "宁夏回族自治区应急管理厅2018年政府信息公开工作年度报告"),
+                                  ("201801", 9002, "宁夏回族自治区安全生产监督管理局2017年政府信息公开工作年度报告"),
+                                  ("201603", 9003, "二〇一五年政府信息公开工作年度报告")])
+    listing = listing.replace("</ul>", old + "</ul>", 1)
+    base = "/xxgk/xxgknb/"
+    title22 = "宁夏回族自治区应急管理厅2022年政府信息公开工作年度报告"
+    routes = {
+        base: Route(listing.encode()), base + "index.html": Route(listing.encode()),
+        base + "202401/t20240129_4435939.html": Route((fix / "detail-inline-trs.html").read_bytes()),
+        base + "202301/t20230130_3960012.html": Route(article(title22, "<p>详见附件。</p>", '<div class="fj"><p>附件：</p>'
+                                                              f'<p><a href="./P020230130.pdf">{title22}.pdf</a></p></div>').encode()),
+        base + "202301/P020230130.pdf": Route(pdf("2022"), "application/pdf"),
+        base + "P020220125543210.pdf": Route(pdf("2021"), "application/pdf"),
+        base + "202101/t20210128_2600001.html": Route(article("二〇二〇年政府信息公开工作年度报告", REPORT_BODY).encode()),
+        "/robots.txt": Route(b"User-agent: *\nAllow: /\n", "text/plain"),
+    }
+    for d, n, _ in [("201901", 9001, ""), ("201801", 9002, ""), ("201603", 9003, "")]:
+        routes[f"{base}{d}/t{d}15_{n}.html"] = Route(article("old", REPORT_BODY).encode())
+    with SiteServer(routes) as server:
+        run = crawl([Source(name="nx", start_urls=[server.url + base])], fast_settings(),
+                    store=RawStore(tmp_path / "raw"), state=tmp_path / "s.sqlite")
+        reports = list(run)
+    got = {r.url[len(server.url + base):]: (r.kind, r.year) for r in reports}
+    assert got == {"202401/t20240129_4435939.html": ("inline_html", 2023),
+                   "202301/P020230130.pdf": ("attachment", 2022), "P020220125543210.pdf": ("attachment", 2021),
+                   "202101/t20210128_2600001.html": ("inline_html", 2020)}
+    skipped = {s["url"][len(server.url + base):]: s["skipped"] for s in run.summary.skipped}
+    assert skipped == {"201901/t20190115_9001.html": "old report (2018, before the 2019 template)",
+                       "201801/t20180115_9002.html": "old report (2017, before the 2019 template)",
+                       "201603/t20160315_9003.html": "old report (2015, before the 2019 template)",
+                       "202212/t20221230_3920001.html": "look-alike (预算)"}
+    assert not any("2019011" in p or "2018011" in p or "2016031" in p for p in server.paths())   # never fetched
