@@ -127,12 +127,15 @@ class _Builder:
         self.family, self.base = family, base
         self.n = 0
         self.col = 200
+        self.image_nav = False
 
     # ---- pages ---------------------------------------------------------------------------
 
     def page(self, title: str, body: str) -> bytes:
         s = self.site
         nav = NAV.format(hub=s.hub, hub_name=self.hub_name)
+        if self.image_nav:   # the navigation as picture buttons: the name is only the alt text
+            nav = nav.replace(f">{self.hub_name}</a>", f'><img src="/images/nav_zwgk.png" alt="{self.hub_name}"></a>')
         return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_某某市人民政府</title></head>'
                 f'<body>{nav}<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="{s.hub}">{self.hub_name}</a></div>'
                 f'<div class="main">{body}</div><div class="footer">版权所有 某某市人民政府 ICP备案 '
@@ -167,8 +170,8 @@ class _Builder:
     def file_path(self, article: str, ext: str) -> tuple[str, str]:
         """(path on the server, href as the page writes it): relative, root-relative or absolute."""
         i = self.next_id()
-        style = self.rng.choice(["relative", "root", "absolute", "script"] if self.family == "hanweb"
-                                else ["relative", "root", "absolute"])
+        styles = ["script", "relative", "root", "absolute"] if self.family == "hanweb" else ["relative", "root", "absolute"]
+        style = styles[sum(v for k, v in self.site.shapes.items() if k.startswith("href:")) % len(styles)]  # each in turn
         self.site.shapes[f"href:{style}"] += 1
         if style == "script":
             path = f"/module/download/downfile.jsp?classid=0&filename=2401{i}{ext}"
@@ -243,7 +246,7 @@ class _Builder:
 
     def attachment_block(self, links: list[str], title: str) -> str:
         rng = self.rng
-        shape = rng.randrange(6)
+        shape = rng.randrange(7 if self.family == "trs" else 6)
         self.site.shapes[f"block:{shape}"] += 1
         if shape == 0:   # the held-out shape: div.fj, <p>附件：</p>, then one <p> per link
             return '<div class="fj"><p>附件：</p>' + "".join(f"<p>{a}</p>" for a in links) + "</div>"
@@ -253,6 +256,10 @@ class _Builder:
             return '<div class="attach">附件：' + "<br>".join(links) + "</div>"
         if shape == 3:
             return '<h4>相关附件</h4><ul class="xgfj">' + "".join(f"<li>{a}</li>" for a in links) + "</ul>"
+        if shape == 6:   # TRS: the template writes the attachment list with a script
+            quoted = "".join(links).replace("'", "\\'")
+            return (f"<div class=\"fj\"><script>var appendix = '{quoted}'; if (appendix != '') "
+                    f"{{ document.write('附件：' + appendix); }}</script></div>")
         if shape == 4:
             return ('<table class="fjtab"><tr><td>附件下载：</td><td>' + "<br>".join(links) + "</td></tr></table>")
         # no block at all: the link names the report (only when it does)
@@ -340,6 +347,8 @@ class _Builder:
     def build(self) -> GenSite:
         rng, s = self.rng, self.site
         self.hub_name = rng.choice(HUB_NAMES)
+        self.image_nav = rng.random() < 0.3
+        s.shapes[f"nav:{'image' if self.image_nav else 'text'}"] += 1
         s.hub = {"hanweb": "/col/col150/index.html", "trs": "/zwgk/", "gkmlpt": "/zwgk/index.html"}[self.family]
         # the report column and its layout
         col_name = rng.choice(COLUMN_NAMES)

@@ -66,7 +66,7 @@ def test_the_seeds_cover_every_shape():
         for seed in SEEDS:
             seen.update(generate(family, seed, "http://127.0.0.1:1").shapes)
     kinds = {k.rsplit(":", 1)[0] if k.startswith("hub:") else k for k in seen}
-    want = ({f"block:{i}" for i in range(6)} | {f"ext:{e}" for e in (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx",
+    want = ({f"block:{i}" for i in range(7)} | {"nav:image", "nav:text"} | {f"ext:{e}" for e in (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx",
                                                                    ".et", ".ofd", ".rtf", ".zip")}
             | {f"report:{r}" for r in ("inline", "attachment", "image", "both")}
             | {f"layout:{x}" for x in ("flat", "year", "unit", "year_unit")} | {f"old:{x}" for x in ("title", "date", "body")}
