@@ -40,6 +40,7 @@ def _crawl(crawl: dict[str, Any] | None) -> dict[str, Any] | None:
     keep = ("pages", "reports", "new", "unchanged", "failed", "downloads", "not_modified", "robots_blocked")
     out = {k: crawl.get(k, 0) for k in keep}
     out["errors"] = len(crawl.get("errors") or [])
+    out["skipped"] = len(crawl.get("skipped") or [])  # old reports and look-alikes, each with its reason
     return out
 
 
@@ -70,7 +71,7 @@ def markdown(summary: dict[str, Any]) -> str:
         lines += ["## Crawl", "", f"{c['pages']} pages, {c['reports']} reports found: {c['new']} new, "
                   f"{c['unchanged']} unchanged, {c['failed']} failed; {c['downloads']} downloads, "
                   f"{c['not_modified']} not modified, {c['robots_blocked']} refused by robots.txt, "
-                  f"{c['errors']} errors.", ""]
+                  f"{c['errors']} errors; {c['skipped']} skipped (old reports, look-alikes).", ""]
     if summary["findings_by_rule"]:
         lines += ["## Findings of the reports loaded (by rule)", "", "| rule | reports' findings |", "|---|---|"]
         lines += [f"| `{rule}` | {n} |" for rule, n in summary["findings_by_rule"].items()]
