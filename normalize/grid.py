@@ -25,6 +25,7 @@ from core.values import Parsed, is_value_token, parse
 class ValueCell:
     cell: Cell
     col: int | None  # grid column when the table's columns are reliable
+    table: int | None = None  # the table's index among the document's tables
 
     @property
     def text(self) -> str:
@@ -36,7 +37,7 @@ class ValueCell:
     def source(self, money: bool = False) -> CellSource:
         p = self.cell.prov
         return CellSource(page=p.page, bbox=p.bbox, method=p.method, confidence=p.confidence,
-                          raw=self.cell.text.strip())
+                          raw=self.cell.text.strip(), table=self.table, row=self.cell.row, col=self.cell.col)
 
 
 @dataclass
@@ -56,9 +57,14 @@ class Row:
         return "".join(self.labels)
 
 
-def table_rows(table: Table) -> list[Row]:
-    """Rows as labels + values, for either table shape."""
-    return _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+def table_rows(table: Table, index: int | None = None) -> list[Row]:
+    """Rows as labels + values, for either table shape; `index` (the table's position among
+    the document's tables) goes into each value's provenance."""
+    rows = _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+    for row in rows:
+        for v in row.values:
+            v.table = index
+    return rows
 
 
 def _flat_rows(table: Table) -> list[Row]:

@@ -30,6 +30,7 @@ class TableMapping:
     findings: list[Finding] = field(default_factory=list)
     short_rows: dict[str, list[ValueCell]] = field(default_factory=dict)
     apply_group: str | None = None  # table 三's group in force where the last piece ended
+    table_index: int | None = None  # the table being mapped: its index among the document's tables
 
     def put(self, code: str, value, source: CellSource) -> None:
         self.cells.setdefault(code, (value, source))
@@ -81,7 +82,7 @@ def template_from_applications(tables: list[Table]) -> str | None:
 # ---- table 二 -------------------------------------------------------------------------------
 
 def map_active(table: Table, template: str, out: TableMapping) -> None:
-    rows = table_rows(table)
+    rows = table_rows(table, out.table_index)
     defs = T.ACTIVE_ROWS[template]  # type: ignore[index]
     candidates = {r.key: r.label for r in defs}
     aliases = {labels.key(a): r.key for r in defs for a in r.aliases}
@@ -241,7 +242,7 @@ _APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
 
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
-    rows = table_rows(table)
+    rows = table_rows(table, out.table_index)
     rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
         merge_flat_fragments(rows, _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force
@@ -322,7 +323,7 @@ def review_leaf_order(rows: list[Row]) -> list[str]:
 
 
 def map_review(table: Table, out: TableMapping) -> bool:
-    rows = table_rows(table)
+    rows = table_rows(table, out.table_index)
     data = max(rows, key=lambda r: len(r.values), default=None)
     if data is None or len(data.values) < 5:
         return False
