@@ -232,6 +232,17 @@ def _safe_url(engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+EXIT_DATABASE = 1
+
+
+def _db_failed(exc: BaseException, url: str | None) -> typer.Exit:
+    """One line on stderr for a warehouse that cannot be reached or used (no traceback)."""
+    from storage import describe_db_error
+
+    print(f"gongkai: {describe_db_error(exc, url)}", file=sys.stderr)
+    return typer.Exit(EXIT_DATABASE)
+
+
 @app.command()
 def load(
     paths: list[Path] = typer.Argument(None, help="Files and folders to ingest (default: the bundled sample "
@@ -259,8 +270,13 @@ def load(
             err.print("gongkai: give files or folders to load (the sample inbox exists only in a source checkout)")
             raise typer.Exit(2)
         paths = [SAMPLE_INBOX]
-    engine = _engine(database_url)
-    upgrade(engine)
+    from storage import DB_ERRORS
+
+    try:
+        engine = _engine(database_url)
+        upgrade(engine)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     reports = report_paths(paths)
     outcomes = []
     with Progress(console=err, transient=True, disable=as_json) as progress:
@@ -316,10 +332,13 @@ def db_upgrade(database_url: str = DB_OPTION, revision: str = typer.Argument("he
 
     Example: gongkai db upgrade
     """
-    from storage import upgrade
+    from storage import DB_ERRORS, upgrade
 
-    engine = _engine(database_url)
-    rev = upgrade(engine, revision)
+    try:
+        engine = _engine(database_url)
+        rev = upgrade(engine, revision)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     print(f"{_safe_url(engine)} at revision {rev}")
 
 
@@ -330,10 +349,13 @@ def db_downgrade(revision: str = typer.Argument(..., help='Target revision; "bas
 
     Example: gongkai db downgrade base
     """
-    from storage import downgrade
+    from storage import DB_ERRORS, downgrade
 
-    engine = _engine(database_url)
-    rev = downgrade(engine, revision)
+    try:
+        engine = _engine(database_url)
+        rev = downgrade(engine, revision)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     print(f"{_safe_url(engine)} at revision {rev or 'base'}")
 
 
@@ -344,16 +366,20 @@ def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "-
 
     Example: gongkai status
     """
-    from storage import status_summary
+    from storage import DB_ERRORS, status_summary
 
-    engine = _engine(database_url)
-    s = status_summary(engine, failures=failures)
+    try:
+        engine = _engine(database_url)
+        s = status_summary(engine, failures=failures)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     if as_json:
         print(json.dumps(s, ensure_ascii=False, default=str))
         return
     out = Console()
     if not s.get("migrated"):
-        out.print(f"{_safe_url(engine)}: not migrated yet (run `gongkai db upgrade` or `gongkai load`)")
+        behind = f" (at revision {s['revision']}, this gongkai needs {s['head']})" if s.get("revision") else ""
+        out.print(f"{_safe_url(engine)}: not migrated yet{behind}; run `gongkai db upgrade` or `gongkai load`")
         return
     out.print(f"[bold]{_safe_url(engine)}[/bold]  revision {s['revision']}")
     out.print("documents: " + ", ".join(f"{k} {v}" for k, v in s["documents"].items()))
@@ -361,11 +387,14 @@ def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "-
               + ", ".join(f"{k} {v}" for k, v in s["findings"].items()))
     if s["recent_failures"]:
         t = RichTable(title="recent failures")
-        for col in ("document", "error", "message", "when"):
-            t.add_column(col)
+        for col in ("document", "path or URL", "error", "message", "run", "when"):
+            t.add_column(col, overflow="fold")
         for f in s["recent_failures"]:
-            t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("error_class")),
-                      str(f.get("error_message")), str(f.get("updated_at")))
+            run = f.get("run_name") or ""
+            if f.get("run_url"):
+                run = f"{run} {f['run_url']}".strip()
+            t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("source_url") or f.get("path") or ""),
+                      str(f.get("error_class")), str(f.get("error_message")), run, str(f.get("updated_at")))
         out.print(t)
 
 
@@ -480,22 +509,26 @@ def _print_run_summary(result: dict) -> None:
 @app.command()
 def export(
     out_dir: Path = typer.Option(Path("export"), "--out", "-o", help="Folder for the files."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet (parquet needs pyarrow)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet."),
+    bom: bool = typer.Option(True, "--bom/--no-bom", help="Start CSV files with a UTF-8 byte-order mark, so "
+                             "that Excel (Chinese Windows too) reads them as UTF-8 (default: on)."),
     database_url: str = DB_OPTION,
 ) -> None:
     """Export the BI views (bi_reports, bi_cells, bi_findings) as CSV or Parquet files.
 
     Example: gongkai export --format csv -o export/
     """
-    from storage import ExportError, export_views
+    from storage import DB_ERRORS, ExportError, export_views
 
     if fmt not in ("csv", "parquet"):
         err.print(f"gongkai: --format must be csv or parquet, not {fmt!r}")
         raise typer.Exit(2)
     try:
-        files = export_views(_engine(database_url), out_dir, fmt)  # type: ignore[arg-type]
+        files = export_views(_engine(database_url), out_dir, fmt, bom=bom)  # type: ignore[arg-type]
     except ExportError as exc:
         print(f"gongkai: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_BAD_INPUT)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     for f in files:
         print(f)
