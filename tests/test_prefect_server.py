@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from conftest import INBOX, ROOT
+from storage_fixtures import pg_database  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -173,7 +174,20 @@ def stack(tmp_path):
         s.stop()
 
 
-def test_the_scheduler_schedules_the_nightly_at_2am_beijing_time(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def prefect_database(request):
+    """Prefect's own database: its default (SQLite in PREFECT_HOME), or PostgreSQL as in
+    production (a database of this test's own on the local server, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(request.getfixturevalue("pg_database"))
+    yield url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def test_the_scheduler_schedules_the_nightly_at_2am_beijing_time(tmp_path, prefect_database):
     """The production set-up as the README gives it: `prefect server start` with its default
     services (the scheduler on), the work pool, `prefect deploy --all`. Within 60 s the
     nightly deployment has Scheduled runs, each at 02:00 Asia/Shanghai, and the server's log
@@ -183,6 +197,8 @@ def test_the_scheduler_schedules_the_nightly_at_2am_beijing_time(tmp_path):
     from zoneinfo import ZoneInfo
 
     stack = Stack(tmp_path, scheduler=True)
+    if prefect_database:
+        stack.env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_database
     try:
         server = stack.start("server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
                                         "--port", str(stack.port)])
