@@ -289,3 +289,17 @@ def test_the_cli_says_it_in_one_line(pg_database, tmp_path):
         assert out.returncode == 1, (args, out.stdout, out.stderr)
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, (args, out.stderr)
         assert 'role "gongkai_no_such_role" does not exist' in out.stderr and "createuser" in out.stderr
+
+
+def test_the_readme_warehouse_queries_run(engine):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The warehouse"):]
+    block = section[section.index("```sql") + 6:]
+    block = block[:block.index("```")]
+    load_record(engine, make_record(agency="淮安市洪泽区人民政府", region="江苏省淮安市洪泽区"))
+    queries = [q for q in ("\n".join(l for l in block.splitlines() if not l.startswith("--"))).split(";")
+               if q.strip()]
+    assert len(queries) == 4
+    with engine.connect() as conn:
+        results = [conn.execute(text(q)).all() for q in queries]
+    assert results[0] and results[1] and results[1][0][4] == "doc-a.pdf"
