@@ -36,10 +36,14 @@ def document_row(engine: Engine, sha256: str) -> Mapping[str, Any] | None:
 
 
 def documents_in(engine: Engine, status: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """The documents in `status` (or every one, `all`), oldest first: sha256, path, URLs."""
+    """The documents in `status` (or every one, `all`, but the superseded: their path or URL
+    has newer bytes, which processing them again would roll back), oldest first: sha256,
+    path, URLs."""
     q = select(Document.sha256, Document.path, Document.source_url, Document.referrer_url).order_by(Document.id)
     if status != "all":
         q = q.where(Document.status == status)
+    else:
+        q = q.where(Document.status != "superseded")
     if limit:
         q = q.limit(limit)
     with engine.connect() as conn:

@@ -111,7 +111,7 @@ def every_text_format(tmp_path_factory) -> list[Path]:
 
 
 def test_every_bi_cells_row_names_its_file_and_position(engine, every_text_format):
-    from gongkai.ingest import process_file
+    from gongkai.process import process_file
 
     url = "https://www.example.gov.cn/art/2023/d014.html"
     got, formats = [], set()
@@ -303,3 +303,12 @@ def test_the_readme_warehouse_queries_run(engine):
     with engine.connect() as conn:
         results = [conn.execute(text(q)).all() for q in queries]
     assert results[0] and results[1] and results[1][0][4] == "doc-a.pdf"
+
+
+def test_reprocess_all_leaves_the_superseded_alone(engine):
+    from storage.queries import documents_in
+
+    load_record(engine, make_record(source="old"), DocumentInfo(sha256=sha("old"), path="/inbox/r.pdf"))
+    load_record(engine, make_record(source="new"), DocumentInfo(sha256=sha("new"), path="/inbox/r.pdf"))
+    assert [d["sha256"] for d in documents_in(engine, "all")] == [sha("new")]
+    assert [d["sha256"] for d in documents_in(engine, "superseded")] == [sha("old")]
