@@ -292,3 +292,12 @@ def test_a_failed_document_gets_its_own_run_and_the_ui_retry_loads_it(tmp_path, 
         reports = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
     assert docs == {"d001.txt": "loaded", "d021.txt": "loaded", "d002.pdf": "loaded"}
     assert reports == 3
+
+    # The truncated bytes' row is superseded by the good copy that loaded: nothing is left to
+    # fix, and `gongkai status` says so.
+    with sqlite3.connect(stack.data / "gongkai.sqlite") as db:
+        by_status = dict(db.execute("SELECT status, COUNT(*) FROM documents GROUP BY status").fetchall())
+    assert by_status == {"loaded": 3, "superseded": 1}, by_status
+    status = subprocess.run([str(BIN / "gongkai"), "status"], cwd=ROOT, env=stack.env, capture_output=True,
+                            text=True, timeout=120)
+    assert status.returncode == 0 and "failed 0" in status.stdout and "superseded 1" in status.stdout, status
