@@ -19,9 +19,10 @@ import logging
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from flows import names
+from flows import names, tasks
 from gongkai.documents import DocRef
 from gongkai.process import Outcome
+from storage import note_run
 
 EPHEMERAL_NOTE = ("Prefect ran without a server (ephemeral mode), so failed documents have no "
                   "process-document runs to retry from a UI: fix the cause and run again (unchanged "
@@ -41,6 +42,13 @@ def ephemeral() -> Iterator[None]:
         _ephemeral.pop()
 
 
+def is_ephemeral() -> bool:
+    """Whether the API is an ephemeral server (gone when the run ends: no links to keep)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return _ephemeral[-1] or not PREFECT_API_URL.value()
+
+
 def hand_off(failed: Iterable[tuple[DocRef, Outcome]], *, date: str, deployment: str,
              database_url: str | None = None, logger: logging.Logger | logging.LoggerAdapter | None = None
              ) -> str | None:
@@ -50,13 +58,12 @@ def hand_off(failed: Iterable[tuple[DocRef, Outcome]], *, date: str, deployment:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL
 
     log = logger or logging.getLogger(__name__)
     failed = list(failed)
     if not failed:
         return None
-    if _ephemeral[-1] or not PREFECT_API_URL.value():
+    if is_ephemeral():
         return EPHEMERAL_NOTE
     with get_client(sync_client=True) as client:
         try:
@@ -77,6 +84,8 @@ def hand_off(failed: Iterable[tuple[DocRef, Outcome]], *, date: str, deployment:
             continue
         outcome.run_name = run.name
         outcome.run_url = run_url(run)
+        if ref.sha256:  # `gongkai status` shows where to retry it
+            note_run(tasks.engine_for(database_url), ref.document_info(), run.name, outcome.run_url)
         log.warning("%s — retry from run %s", names.failure_line(ref, outcome), run.name)
     return None
 

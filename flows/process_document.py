@@ -20,7 +20,7 @@ from prefect.futures import as_completed
 from prefect.states import Failed
 
 from core.errors import BadDocument
-from flows import names, tasks
+from flows import handoff, names, tasks
 from flows.settings import FlowSettings, make_task_runner
 from gongkai import process
 from gongkai.documents import DocRef, ref_from_fetch, resolve
@@ -123,6 +123,7 @@ def process_document(sha256: str | None = None, path: str | None = None, url: st
         message = f"{where}: {exc}"
         log.error(message)
         return Failed(message=message, data=DocumentFailed(message))
+    _note_this_run(engine, ref)
     if sha256 and ref.sha256 != sha256 and not members:
         log.warning("%s now holds %s, not %s: processing its current content", ref.path, ref.sha256, sha256)
     [(_, outcome)] = process_refs([ref], database_url, refresh_cache=refresh_cache, lock_wait_s=lock_wait_s)
@@ -135,6 +136,16 @@ def process_document(sha256: str | None = None, path: str | None = None, url: st
     names.drop_failed_tag()
     log.info("%s: %s%s", ref.where, outcome.status, f" ({outcome.agency} {outcome.year})" if outcome.agency else "")
     return outcome.to_dict()
+
+
+def _note_this_run(engine, ref: DocRef) -> None:
+    """The document's row names this run and links it (`gongkai status`), when there is a UI."""
+    from prefect.runtime import flow_run
+
+    from storage import note_run
+
+    if ref.sha256 and flow_run.ui_url and not handoff.is_ephemeral():
+        note_run(engine, ref.document_info(), flow_run.name, flow_run.ui_url)
 
 
 class DocumentFailed(names.Verdict):
