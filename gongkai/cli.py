@@ -45,7 +45,8 @@ def extract(
 
     Example: gongkai extract report.pdf --json
     """
-    from gongkai.pipeline import expand_paths, extract_document, extract_group
+    from gongkai.pipeline import expand_paths
+    from gongkai.sandbox import documents_in_child, extract_in_child
 
     label = files[0] if len(files) == 1 else Path(", ".join(map(str, files)))
     try:
@@ -53,10 +54,10 @@ def extract(
         if not paths:
             raise GongkaiError("no files")
         if document:
-            docs = [extract_document(p).to_dict() for p in paths]
+            docs = documents_in_child(paths)
             print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=1, default=str))
             return
-        record = extract_group(paths)
+        record = extract_in_child(paths)  # a child process with memory and time budgets
     except GongkaiError as exc:
         _fail(label, exc)
         return
@@ -145,8 +146,13 @@ def extract_all(
 
     Example: gongkai extract-all inbox/ -o records.jsonl
     """
-    from gongkai.pipeline import extract_record
+    from gongkai.sandbox import Budgets, extract_in_child
 
+    try:
+        budgets = Budgets.from_env()
+    except ValueError as exc:
+        err.print(f"gongkai: {exc}")
+        raise typer.Exit(2)
     files = [p for path in paths for p in (sorted(x for x in path.rglob("*") if x.is_file())
                                            if path.is_dir() else [path])]
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
@@ -154,7 +160,7 @@ def extract_all(
     try:
         for f in files:
             try:
-                rec = extract_record(f)
+                rec = extract_in_child([f], budgets)
             except Exception as exc:  # one bad document never stops the others
                 failed += 1
                 err.print(f"[red]failed[/] {f}: {exc}")
