@@ -23,6 +23,7 @@ from pathlib import Path
 from extractors.pdf_lines import Line, chars_to_lines, is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts, part_to_table, parts_continue, stitch_parts
 from extractors.pdf_unruled import find_unruled_tables
+from core import progress
 from core.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
 from core.errors import BadDocument
 
@@ -50,6 +51,10 @@ _PAGE_NUMBER = re.compile(
     r"|(?:page|Page|PAGE)\s*\d+(?:\s*of\s*\d+)?)$"
 )
 """Footers and headers such as "- 3 -", "— 3 —", "3", "第3页 共5页", "3/5"."""
+
+
+MAX_PAGES = 2000
+"""Pages of one PDF; a report has a handful to a few dozen, a bound volume of them hundreds."""
 
 
 def can_read(head: bytes, path: Path) -> bool:
@@ -92,6 +97,8 @@ def open_pdf(path: Path) -> tuple[int | None, dict[str, str]]:
         pdf.close()
     if n_pages == 0:
         raise BadDocument("PDF has no pages")
+    if n_pages > MAX_PAGES:
+        raise BadDocument(f"PDF of {n_pages} pages: more than the {MAX_PAGES} a report can have")
     return n_pages, info
 
 
@@ -279,6 +286,7 @@ def extract(path: Path) -> ExtractedDocument:
                 if n_pages == 0:
                     raise BadDocument("PDF has no pages")
             for n, page in enumerate(pdf.pages, start=1):
+                progress.page(n, n_pages)
                 try:
                     pages.append(read_page(page, n))
                 except Exception as exc:  # one broken content stream must not lose the document
