@@ -232,7 +232,7 @@ def _outcome(code: int, result: Path, progress: Path, log: Path, budgets: Budget
     if "MemoryError" in tail or "bad_alloc" in tail or "Cannot allocate memory" in tail:
         raise ResourceLimit(f"exceeded {budgets.memory_mb} MB{where}")
     if code < 0:
-        raise BadDocument(f"the extraction crashed ({_signal_name(-code)}){where}{': ' + tail if tail else ''}")
+        raise BadDocument(f"the extraction crashed ({_signal_name(-code)}){where}")
     raise BadDocument(f"the extraction ended without a result (exit status {code}){where}"
                       f"{': ' + tail if tail else ''}")
 
@@ -382,6 +382,9 @@ def _child() -> int:
 
 def _serve(request: dict) -> int:
     """Run one request under its budgets and write the answer where the parent looks."""
+    import faulthandler
+
+    faulthandler.enable(file=sys.stderr)  # a native crash leaves its Python stack in the log
     _limit(request["memory_mb"], request["cpu_s"])
     try:
         from gongkai.pipeline import extract_document, extract_group
