@@ -178,8 +178,18 @@ def preload() -> None:
 
 def _fork(request: dict, log: Path):
     preload()
+    import gc
+
     log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    pid = os.fork()
+    gc.freeze()  # the child's collector then leaves the parent's objects (and their pages) alone
+    pid = -1
+    try:
+        pid = os.fork()
+    finally:
+        if pid != 0:
+            gc.unfreeze()
+            if pid < 0:
+                os.close(log_fd)
     if pid == 0:  # the child: never returns
         code = 70
         try:
