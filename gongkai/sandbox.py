@@ -198,6 +198,10 @@ def _fork(request: dict, log: Path):
             os.dup2(log_fd, 2)
             os.environ[PROGRESS_ENV] = request["progress"]
             code = _serve(request)
+        except BaseException:  # noqa: BLE001 - the parent reads the last line of the log
+            import traceback
+
+            os.write(2, traceback.format_exc().encode("utf-8", "replace"))
         finally:
             os._exit(code)
     os.close(log_fd)
@@ -394,7 +398,10 @@ def _serve(request: dict) -> int:
     """Run one request under its budgets and write the answer where the parent looks."""
     import faulthandler
 
-    faulthandler.enable(file=sys.stderr)  # a native crash leaves its Python stack in the log
+    try:  # a native crash leaves its Python stack in the log (fd 2, whatever sys.stderr is)
+        faulthandler.enable(file=2)
+    except (OSError, ValueError):
+        pass
     _limit(request["memory_mb"], request["cpu_s"])
     try:
         from gongkai.pipeline import extract_document, extract_group
