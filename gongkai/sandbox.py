@@ -17,7 +17,7 @@ that ran out is a `ResourceLimit` ("exceeded 1024 MB while reading page 3", "too
 than 120 s"), a crash is a `BadDocument` naming the signal. Nothing of the child's
 traceback reaches the caller except its last line, in the message.
 
-Budgets come from `Budgets.from_env()`: `GONGKAI_EXTRACT_MEMORY_MB` (default 2048),
+Budgets come from `Budgets.from_env()`: `GONGKAI_EXTRACT_MEMORY_MB` (default 4096),
 `GONGKAI_EXTRACT_TIMEOUT_S` (600), `GONGKAI_EXTRACT_CPU_S` (the CPU seconds of the child
 itself, all its threads together; default: as many as the timeout).
 """
@@ -41,9 +41,10 @@ from core.errors import BadDocument, ResourceLimit
 from core.progress import PROGRESS_ENV
 from core.record import CellSource, Finding, Record
 
-DEFAULT_MEMORY_MB = 2048
-"""A text report needs ~60 MB, a 4-page scan with OCR ~525 MB (resident); the cap is on
-address space, which native libraries (onnxruntime, PDFium) reserve generously."""
+DEFAULT_MEMORY_MB = 4096
+"""The cap is on address space, which native libraries (onnxruntime, PDFium) reserve far
+beyond what they touch: a 4-page scan with OCR peaks at ~500 MB resident but 1.2–1.5 GB of
+address space, and under a 1 GB cap its OCR fails (the tables come back image-unreadable)."""
 DEFAULT_TIMEOUT_S = 600.0
 """Longer than LibreOffice's own timeout (120 s) plus the OCR of a long scan."""
 MIN_MEMORY_MB = 256
@@ -373,11 +374,24 @@ def _descendants(pid: int, table: dict[int, tuple[int, int]]) -> set[int]:
 
 
 def _limit(memory_mb: int, cpu_s: float) -> None:
+    _few_arenas()
     cap = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     cpu = max(1, int(cpu_s + 0.999))
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5 if hard == resource.RLIM_INFINITY else min(cpu + 5, hard)))
+
+
+def _few_arenas() -> None:
+    """glibc gives each thread a malloc arena of 64 MB of address space; OCR's threads would
+    spend the cap on reservations. (A spawned child gets MALLOC_ARENA_MAX=2 from its
+    environment; a forked one, whose malloc is already running, is told here.)"""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
 
 
 def _ran_out_of_memory(exc: BaseException) -> bool:
