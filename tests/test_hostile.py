@@ -80,3 +80,32 @@ def test_hostile_file_costs_only_itself(case, files, tmp_path):
             case.check(record)
     if case.name == "ofd-traversal":
         assert not list(files.parent.rglob("gongkai-escaped.txt")) and not Path("/tmp/gongkai-escaped.txt").exists()
+
+
+def test_extract_all_goes_on_past_bombs_and_loops(tmp_path):
+    """One folder: a good report between a looping text dump, a 3000-page TIFF, an RTF
+    `\\bin` bomb and a zip bomb. Each bad file is one `failed` line; the good record comes
+    out; the loop costs its 5 s budget and no more."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for build in (hostile.tab_only_lines, hostile.tiff_many_pages, hostile.rtf_huge_bin, hostile.docx_zip_bomb):
+        build(folder)
+    good = folder / "good.txt"
+    good.write_bytes((hostile.INBOX / "d001.txt").read_bytes())
+    env = dict(os.environ, GONGKAI_EXTRACT_MEMORY_MB=str(MEMORY_MB), GONGKAI_EXTRACT_TIMEOUT_S="5")
+    started = time.monotonic()
+    proc = subprocess.run([*GONGKAI, "extract-all", str(folder), "-o", str(tmp_path / "out.jsonl")],
+                          capture_output=True, text=True, env=env, timeout=5 + STARTUP_S + 60)
+    seconds = time.monotonic() - started
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    records = {Path(r["source"]["path"]).name: r for r in
+               map(json.loads, (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())}
+    hostile.same_cells_as("d001")(records["good.txt"])
+    failed = " ".join(proc.stderr.split())  # rich wraps long lines
+    # the tab-only dump loops in today's text reader (the sandbox stops it); once the reader
+    # is fixed it is a readable report
+    looped = "tabs.txt: took longer than 5 s" in failed
+    assert set(records) == ({"good.txt"} if looped else {"good.txt", "tabs.txt"})
+    assert f"{len(records)} extracted, {5 - len(records)} failed" in failed
+    assert "3000 pages" in failed and "a \\bin run of 2000000000 bytes" in failed and "zip bomb" in failed
+    assert seconds < 5 + STARTUP_S + 15
