@@ -155,3 +155,26 @@ def test_the_cli_reports_a_budget_as_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [f"gongkai: {INBOX / 'd001.txt'}: took longer than 0.001 s"]
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_a_hanging_libreoffice_dies_with_the_child(start, monkeypatch, tmp_path):
+    """A real RTF whose conversion hangs (a stand-in soffice that sleeps, in the session of
+    its own that libreoffice.py gives it): the sandbox's timeout kills it too."""
+    pid_file = tmp_path / "soffice.pid"
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 300\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("GONGKAI_SOFFICE", str(fake))
+    monkeypatch.setenv("GONGKAI_SOFFICE_TIMEOUT", "600")
+    monkeypatch.setenv("GONGKAI_SANDBOX_START", start)
+    rtf = tmp_path / "report.rtf"
+    rtf.write_bytes(b"{\\rtf1\\ansi report}")
+    with pytest.raises(ResourceLimit, match=r"^took longer than 8 s"):
+        extract_in_child([rtf], Budgets(timeout_s=8))
+    soffice = int(pid_file.read_text())
+    for _ in range(50):
+        if not _alive(soffice):
+            break
+        time.sleep(0.1)
+    assert not _alive(soffice)
