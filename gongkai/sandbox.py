@@ -238,7 +238,8 @@ def _outcome(code: int, result: Path, progress: Path, log: Path, budgets: Budget
         if answer.get("ok"):
             return answer["value"]
         if answer.get("memory"):
-            raise ResourceLimit(f"exceeded {budgets.memory_mb} MB{where}")
+            detail = f" ({answer['detail']})" if answer.get("detail") else ""
+            raise ResourceLimit(f"exceeded {budgets.memory_mb} MB{where}{detail}")
         raise _rebuild(answer)
     tail = _last_line(log)
     if code < 0 and -code in (signal.SIGXCPU, signal.SIGKILL) and seconds < budgets.timeout_s:
@@ -394,6 +395,21 @@ def _few_arenas() -> None:
         pass
 
 
+NEAR_THE_CAP = 0.9
+
+
+def _near_the_cap(memory_mb: int) -> bool:
+    """Did this process's address space come within 10 % of the cap (VmPeak, Linux)?"""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmPeak:"):
+                    return int(line.split()[1]) >= NEAR_THE_CAP * memory_mb * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 def _ran_out_of_memory(exc: BaseException) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -426,8 +442,14 @@ def _serve(request: dict) -> int:
         else:
             value = extract_group(paths).to_dict()
         answer = {"ok": True, "value": value}
+        if isinstance(value, dict) and "image-unreadable" in value.get("tables", {}).values() \
+                and _near_the_cap(request["memory_mb"]):
+            # OCR that ran out of memory reports its pictures unreadable: not the file's fault
+            answer = {"ok": False, "memory": True, "detail": "its pictures could not be read within the cap"}
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as data
-        if _ran_out_of_memory(exc):
+        # Native libraries short of memory raise their own errors (libxml2: "XMLSyntaxError:
+        # unknown error"): near the cap, any failure is the cap's.
+        if _ran_out_of_memory(exc) or _near_the_cap(request["memory_mb"]):
             answer = {"ok": False, "memory": True}
         else:
             answer = {"ok": False, "type": type(exc).__name__, "message": str(exc),

@@ -182,6 +182,22 @@ def docx_zip_bomb_small(d: Path) -> Path:
     return _docx(p, body)
 
 
+def docx_two_million_paragraphs(d: Path) -> Path:
+    """Not a bomb by any ratio a reader checks: 134 MB of ordinary paragraphs (900 KB on disk),
+    whose parsed tree outgrows a 1 GB cap."""
+    p = d / "paragraphs.docx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", _CT)
+        zf.writestr("_rels/.rels", _RELS)
+        with zf.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(f'<?xml version="1.0"?><w:document {_W}><w:body>'.encode())
+            block = "<w:p><w:r><w:t>本机关认真贯彻落实条例。</w:t></w:r></w:p>".encode() * 10_000
+            for _ in range(200):
+                fh.write(block)
+            fh.write(b"</w:body></w:document>")
+    return p
+
+
 def docx_xxe(d: Path) -> Path:
     doc = (f'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
            f'<w:document {_W}><w:body><w:p><w:r><w:t>某某局2022年政府信息公开工作年度报告 &xxe;</w:t></w:r></w:p>'
@@ -470,6 +486,7 @@ CASES: tuple[Case, ...] = (
     Case("docx-named-pdf", docx_named_pdf, "record", check=sample_docx),
     Case("docx-zip-bomb", docx_zip_bomb, "fail", r"zip bomb"),
     Case("docx-lying-sizes", docx_lying_sizes, "fail", r"(?i)corrupt|crc"),
+    Case("docx-two-million-paragraphs", docx_two_million_paragraphs, "fail", r"exceeded 1024 MB"),
     Case("docx-xxe", docx_xxe, "safe", check=no_leak),
     Case("docx-billion-laughs", docx_billion_laughs, "safe", check=no_leak),
     Case("docx-huge-gridspan", docx_huge_gridspan, "safe"),
