@@ -178,3 +178,42 @@ def test_a_hanging_libreoffice_dies_with_the_child(start, monkeypatch, tmp_path)
             break
         time.sleep(0.1)
     assert not _alive(soffice)
+
+
+def test_a_native_library_short_of_memory_is_the_caps_fault(forked, monkeypatch):
+    """Near the cap, an error that does not say "memory" (libxml2: XMLSyntaxError 'unknown
+    error') is still reported as the budget, and so is a record whose pictures OCR could not
+    read; far from the cap, the same error is the file's."""
+
+    def fill_then(error: Exception | None):
+        def extract(paths):
+            hold = []
+            try:
+                while True:
+                    hold.append(bytearray(16 * 2**20))
+            except MemoryError:
+                hold.clear()  # the peak stays on record (VmPeak)
+            if error:
+                raise error
+
+            class Rec:
+                def to_dict(self):
+                    return {"tables": {"active": "image-unreadable"}}
+
+            return Rec()
+
+        return extract
+
+    _patch(monkeypatch, fill_then(ValueError("unknown error")))
+    with pytest.raises(ResourceLimit, match=r"^exceeded 512 MB$"):
+        extract_in_child(["x.docx"], Budgets(memory_mb=512, timeout_s=30))
+    _patch(monkeypatch, fill_then(None))
+    with pytest.raises(ResourceLimit, match=r"^exceeded 512 MB \(its pictures could not be read within the cap\)$"):
+        extract_in_child(["x.png"], Budgets(memory_mb=512, timeout_s=30))
+
+    def plain(paths):
+        raise ValueError("unknown error")
+
+    _patch(monkeypatch, plain)
+    with pytest.raises(BadDocument, match=r"internal error \(ValueError: unknown error\)"):
+        extract_in_child(["x.docx"], Budgets(memory_mb=4096, timeout_s=30))
