@@ -54,7 +54,10 @@ def ref_run_name(ref: DocRef) -> str:
 def what_to_do(error_class: str | None) -> str:
     if error_class in ("Transient", "OperationalError", "InterfaceError"):
         return "wait for the site or the database to come back, then Retry this run"
-    if error_class in ("BadDocument", "UnsupportedFormat", "NotAReport", "InvalidRecord", "ResourceLimit"):
+    if error_class == "ResourceLimit":
+        return ("it needs more than its budget: if it is a real report, raise GONGKAI_EXTRACT_MEMORY_MB / "
+                "GONGKAI_EXTRACT_TIMEOUT_S, else replace the file; then Retry this run")
+    if error_class in ("BadDocument", "UnsupportedFormat", "NotAReport", "InvalidRecord"):
         return "replace the file (or wait for the agency to fix it), then Retry this run"
     return "a defect of gongkai: report it with this document; Retry after upgrading"
 

@@ -285,7 +285,9 @@ def load(
         raise _db_failed(exc, database_url)
     reports = report_paths(paths)
     outcomes = []
-    with Progress(console=err, transient=True, disable=as_json) as progress:
+    # No refresh thread: each extraction forks a sandboxed child, which a threaded parent
+    # cannot do safely (it would spawn a fresh interpreter per document instead, ~1.5 s each).
+    with Progress(console=err, transient=True, disable=as_json, auto_refresh=False) as progress:
         task = progress.add_task("loading", total=len(reports))
         for files in reports:
             progress.update(task, description=files[0].name)
@@ -294,6 +296,7 @@ def load(
             if as_json:
                 print(json.dumps(o.to_dict(), ensure_ascii=False))
             progress.advance(task)
+            progress.refresh()
     _print_load_summary(outcomes, engine)
     if outcomes and all(o.status == "failed" for o in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -66,15 +66,17 @@ def register(engine: Engine, ref: DocRef) -> int | None:
 
 def extract(ref: DocRef) -> dict[str, Any]:
     """Bytes → `{"status": "ok", "record": {...}}`, or `{"status": "skipped", "message": ...}`
-    for a readable file that holds no report. Raises BadDocument (terminal) or whatever the
-    extractor raises. No database access: this is the part that runs on Dask workers and whose
-    result is cached by content hash."""
-    from gongkai.pipeline import extract_group
+    for a readable file that holds no report. Raises BadDocument (terminal; `ResourceLimit`
+    when the file ran out of its memory, CPU or time budget) or whatever the extractor raises.
+    No database access: this is the part that runs on Dask workers and whose result is cached
+    by content hash. The extraction runs in a child process (`gongkai.sandbox`): a hostile
+    file costs its own budget, never the worker."""
+    from gongkai.sandbox import extract_in_child
 
     if ref.sha256 is None:
         raise BadDocument(f"not fetched: {ref.fetch_error or 'no bytes'}")
     try:
-        record = extract_group([Path(m) for m in (ref.members or (ref.path,))])
+        record = extract_in_child([Path(m) for m in (ref.members or (ref.path,))])
     except NotAReport as exc:
         return {"status": "skipped", "message": str(exc)}
     return {"status": "ok", "record": record.to_dict()}

@@ -301,3 +301,9 @@ def test_a_failed_document_gets_its_own_run_and_the_ui_retry_loads_it(tmp_path, 
     status = subprocess.run([str(BIN / "gongkai"), "status"], cwd=ROOT, env=stack.env, capture_output=True,
                             text=True, timeout=120)
     assert status.returncode == 0 and "failed 0" in status.stdout and "superseded 1" in status.stdout, status
+    # Each d002.pdf row names the run that handled it, with its link: where an operator retries.
+    with sqlite3.connect(stack.data / "gongkai.sqlite") as db:
+        runs = db.execute("SELECT status, run_name, run_url FROM documents WHERE filename = 'd002.pdf' "
+                          "ORDER BY status").fetchall()
+    assert [(s, n) for s, n, _ in runs] == [("loaded", doc_run["name"]), ("superseded", doc_run["name"])], runs
+    assert all(url and doc_run["id"] in url for _, _, url in runs), runs
