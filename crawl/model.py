@@ -25,7 +25,7 @@ FileKind = Literal["inline_html", "attachment", "image", "page", "alternate"]
 """`alternate`: another document holding the same report (another format of the attachment,
 or the attachment when the page is the report); `page`: the article page of an image report,
 or of an attachment report whose page holds the report too."""
-Status = Literal["new", "unchanged", "failed", "planned"]
+FetchStatus = Literal["new", "unchanged", "failed", "planned"]
 """`new`: bytes not seen at this URL before (stored); `unchanged`: 304 or the same sha256;
 `failed`: see `error`; `planned`: a dry run, nothing fetched."""
 
@@ -68,7 +68,7 @@ class Fetched:
     year: int | None = None
     agency: str | None = None
     kind: FileKind = "attachment"
-    status: Status = "new"
+    status: FetchStatus = "new"
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -114,7 +114,7 @@ class FoundReport:
         return next((f.sha256 for f in self.files if f.url == self.url), None)
 
     @property
-    def status(self) -> Status:
+    def status(self) -> FetchStatus:
         """new / unchanged / failed from the report's own files; an alternate that could not
         be fetched does not fail the report."""
         own = [f for f in self.files if f.url not in self.alternates]

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, delete, insert, or_, select, text, up
 from . import crossyear
 from .agencies import agency_key, normalize_credit_code, resolve_agency
 from .db import WRITE
-from .models import DOCUMENT_STATUSES, Agency, Document, Finding, Report, ReportCell, ReportDocument, utcnow
+from .models import DOCUMENT_STATUSES, Agency, Document, ReportFinding, Report, ReportCell, ReportDocument, utcnow
 
 CELL_BATCH = 50
 """Cells per INSERT statement (progress is reported between batches)."""
@@ -396,7 +396,7 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
     else:
         report_id = existing.id
         conn.execute(delete(ReportCell).where(ReportCell.report_id == report_id))
-        conn.execute(delete(Finding).where(Finding.report_id == report_id))
+        conn.execute(delete(ReportFinding).where(ReportFinding.report_id == report_id))
         conn.execute(update(Report).where(Report.id == report_id).values(**values))
         outcome = "replaced"
 
@@ -405,7 +405,7 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
         if progress:
             progress("cells", min(i + CELL_BATCH, len(p.cells)))
     if p.findings:
-        conn.execute(insert(Finding), [{"report_id": report_id, **f} for f in p.findings])
+        conn.execute(insert(ReportFinding), [{"report_id": report_id, **f} for f in p.findings])
     if progress:
         progress("findings", len(p.findings))
 
@@ -473,7 +473,7 @@ def _drop_stale_claims(conn: Connection, doc_id: int, report_id: int) -> list[in
         Report.document_id == doc_id, Report.id != report_id)).all()
     for r in stale:
         conn.execute(delete(ReportCell).where(ReportCell.report_id == r.id))
-        conn.execute(delete(Finding).where(Finding.report_id == r.id))
+        conn.execute(delete(ReportFinding).where(ReportFinding.report_id == r.id))
         conn.execute(delete(ReportDocument).where(ReportDocument.report_id == r.id))
         conn.execute(delete(Report).where(Report.id == r.id))
         crossyear.refresh_around(conn, r.agency_id, r.year)

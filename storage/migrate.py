@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, inspect
 
 from .db import WRITE, get_engine
 from .descriptions import sync_descriptions
-from .labels import sync_cell_labels
+from .cell_labels import sync_cell_labels
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -206,7 +206,7 @@ class ReportCell(Base):
     col_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class Finding(Base):
+class ReportFinding(Base):
     """A failed check, a structural problem, or a cross-year (advisory) finding of a report."""
 
     __tablename__ = "findings"

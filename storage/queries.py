@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
-from .models import Document, Finding
+from .models import Document, ReportFinding
 
 BATCH = 500  # ids per IN (...) list: well under every database's bound-parameter limit
 
@@ -57,7 +57,7 @@ def findings_by_rule(engine: Engine, report_ids: Iterable[int | None]) -> dict[s
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         for i in range(0, len(ids), BATCH):
-            for rule, n in conn.execute(select(Finding.rule, func.count())
-                                        .where(Finding.report_id.in_(ids[i:i + BATCH])).group_by(Finding.rule)):
+            for rule, n in conn.execute(select(ReportFinding.rule, func.count())
+                                        .where(ReportFinding.report_id.in_(ids[i:i + BATCH])).group_by(ReportFinding.rule)):
                 counts[rule] = counts.get(rule, 0) + n
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

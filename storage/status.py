@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, func, inspect, select
 
 from .migrate import current_revision, head_revision
-from .models import DOCUMENT_STATUSES, FINDING_KINDS, Agency, Document, Finding, Report, ReportCell
+from .models import DOCUMENT_STATUSES, FINDING_KINDS, Agency, Document, ReportFinding, Report, ReportCell
 
 
 def status_summary(engine: Engine, failures: int = 10) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def status_summary(engine: Engine, failures: int = 10) -> dict[str, Any]:
         docs.update({s: n for s, n in conn.execute(
             select(Document.status, func.count()).group_by(Document.status))})
         kinds = dict.fromkeys(FINDING_KINDS, 0)
-        kinds.update({k: n for k, n in conn.execute(select(Finding.kind, func.count()).group_by(Finding.kind))})
+        kinds.update({k: n for k, n in conn.execute(select(ReportFinding.kind, func.count()).group_by(ReportFinding.kind))})
         by_year = {y: n for y, n in conn.execute(
             select(Report.year, func.count()).group_by(Report.year).order_by(Report.year))}
         recent = conn.execute(
