@@ -140,7 +140,8 @@ class ExtractedDocument:
         return "\n".join(b.text for b in self.texts())
 
     def to_dict(self) -> dict:
-        """A plain-data view for debugging (`gongkai debug`)."""
+        """A plain-data view for debugging: what `gongkai extract FILE --document` prints.
+        (`gongkai debug FILE --page N` draws the same tables' cells on the page.)"""
 
         def prov(p: Provenance) -> dict:
             return {"page": p.page, "bbox": p.bbox, "method": p.method, "confidence": p.confidence}

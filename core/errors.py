@@ -24,5 +24,10 @@ class NotAReport(BadDocument):
     """The file reads fine but holds no annual report (recorded as `skipped`)."""
 
 
+class ResourceLimit(BadDocument):
+    """Reading the file took more memory or time than one document may (a bomb, a loop, or
+    a file far beyond any report); the message says which budget and where it ran out."""
+
+
 class Transient(GongkaiError):
     """A failure worth retrying (timeouts, 429/5xx, database unavailable)."""

@@ -13,22 +13,33 @@ TableStatus = Literal["found", "missing", "image-unreadable", "partial"]
 
 @dataclass(frozen=True)
 class CellSource:
-    """Where one cell's value came from (the record's `provenance` entry)."""
+    """Where one cell's value came from (the record's `provenance` entry).
+
+    `page`/`bbox` where the format has pages; `table`, `row`, `col` locate the cell in the
+    document model's grid (the table's index among the document's tables, 0-based, and the
+    cell's row and column in it), for every format. They are emitted only when known."""
 
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
     method: Literal["text", "ocr", "inferred"] = "text"
     confidence: float = 1.0
     raw: str | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "page": self.page,
             "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
             "method": self.method,
             "confidence": round(self.confidence, 4),
             "raw": self.raw,
         }
+        for k in ("table", "row", "col"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
 
 
 @dataclass(frozen=True)

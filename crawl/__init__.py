@@ -10,7 +10,9 @@ The layers, in the order a URL meets them:
 * `rawstore` / `state` — where the bytes go (content-addressed) and what was fetched when
   (per-URL ETag / Last-Modified / sha256, so a re-crawl downloads only what changed);
 * `run`       — the loop that wires them together and yields `FoundReport`s;
-* `cli`       — `gongkai crawl` / `gongkai sources`, a thin layer over `run`.
+* `urls`      — report URLs fetched one by one, and the crawl of a sources file (what the
+  flows call). The commands `gongkai crawl` / `gongkai sources` live in the application
+  (`gongkai/cli_crawl.py`).
 """
 from crawl.model import CrawlSummary, Fetched, FoundReport, Link
 from crawl.settings import CrawlSettings

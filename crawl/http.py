@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Literal
+from typing import Callable, Literal, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -127,6 +127,14 @@ def retry_after_s(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+class RobotsMemo(Protocol):
+    def recall(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        """(etag, last_modified, body) of the robots.txt kept from an earlier crawl."""
+
+    def keep(self, url: str, response: "Response") -> None:
+        """Keep a robots.txt answer (200) for the next crawl."""
+
+
 class Fetcher:
     """Thread-safe: one per crawl, shared by the fetch threads."""
 
@@ -146,6 +154,9 @@ class Fetcher:
         self._stats_lock = threading.Lock()
         self._sleep = sleep
         self._delay_checked: set[str] = set()
+        self.robots_memo: RobotsMemo | None = None
+        """Where robots.txt answers are kept between crawls (set by the crawl): a second crawl
+        revalidates them (304) instead of downloading them again."""
 
     def close(self) -> None:
         self.client.close()
@@ -310,8 +321,15 @@ class Fetcher:
     # ---- robots.txt --------------------------------------------------------------------------
 
     def _fetch_robots(self, robots_url: str, **options) -> tuple[int, bytes]:
+        memo = self.robots_memo
+        kept = memo.recall(robots_url) if memo is not None else None
         try:
-            r = self.fetch(robots_url, robots=False, max_bytes=ROBOTS_MAX_BYTES, **options)
+            r = self.fetch(robots_url, robots=False, max_bytes=ROBOTS_MAX_BYTES,
+                           etag=kept[0] if kept else None, last_modified=kept[1] if kept else None, **options)
+            if r.not_modified and kept:
+                return 200, kept[2]
+            if memo is not None and r.status == 200 and r.body is not None:
+                memo.keep(robots_url, r)
             return r.status, r.body or b""
         except HTTPStatusError as exc:
             return exc.status, b""

@@ -21,8 +21,11 @@ ROLES: tuple[str, ...] = get_args(Role)
 Kind = Literal["inline_html", "attachment", "image"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
-FileKind = Literal["inline_html", "attachment", "image", "page"]
-Status = Literal["new", "unchanged", "failed", "planned"]
+FileKind = Literal["inline_html", "attachment", "image", "page", "alternate"]
+"""`alternate`: another document holding the same report (another format of the attachment,
+or the attachment when the page is the report); `page`: the article page of an image report,
+or of an attachment report whose page holds the report too."""
+FetchStatus = Literal["new", "unchanged", "failed", "planned"]
 """`new`: bytes not seen at this URL before (stored); `unchanged`: 304 or the same sha256;
 `failed`: see `error`; `planned`: a dry run, nothing fetched."""
 
@@ -65,7 +68,7 @@ class Fetched:
     year: int | None = None
     agency: str | None = None
     kind: FileKind = "attachment"
-    status: Status = "new"
+    status: FetchStatus = "new"
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -101,25 +104,39 @@ class FoundReport:
     published: str | None = None
     images: list[str] = field(default_factory=list)
     files: list[Fetched] = field(default_factory=list)
+    alternates: list[str] = field(default_factory=list)
+    """Other documents holding the same report: another format of the file, or the article
+    page when it holds the report too (their `Fetched` are in `files`, after `url`'s)."""
 
     @property
     def sha256(self) -> str | None:
         """The sha256 of `url`'s bytes, once fetched."""
-        return self.files[0].sha256 if self.files else None
+        return next((f.sha256 for f in self.files if f.url == self.url), None)
 
     @property
-    def status(self) -> Status:
-        if not self.files:
-            return "planned"
-        states = {f.status for f in self.files}
+    def status(self) -> FetchStatus:
+        """new / unchanged / failed from the report's own files; an alternate that could not
+        be fetched does not fail the report."""
+        own = [f for f in self.files if f.url not in self.alternates]
+        if not own:
+            return "planned" if not self.files else "failed"
+        states = {f.status for f in own}
         for s in ("failed", "new", "planned"):
             if s in states:
                 return s  # type: ignore[return-value]
         return "unchanged"
 
+    def members(self) -> list[Fetched]:
+        """The fetched files this report is read from, in reading order: its one file; for a
+        report posted as pictures, the page (title, agency, date) and then each picture. The
+        one definition of a multi-file report: every command groups a report this way."""
+        fetched = [f for f in self.files if f.sha256 and f.path]
+        return fetched if self.kind == "image" else fetched[:1]
+
     @property
     def error(self) -> str | None:
-        return next((f.error if f.url == self.url else f"{f.url}: {f.error}" for f in self.files if f.error), None)
+        return next((f.error if f.url == self.url else f"{f.url}: {f.error}" for f in self.files
+                     if f.error and f.url not in self.alternates), None)
 
     def to_json(self) -> dict:
         """One `--json` line: url, page, title, year, agency, kind, sha256 (+ the rest)."""
@@ -129,6 +146,9 @@ class FoundReport:
         if self.kind == "image" or self.images:
             by_url = {f.url: f.sha256 for f in self.files}
             out["images"] = [{"url": u, "sha256": by_url.get(u)} for u in self.images]
+        if self.alternates:
+            by_url = {f.url: f.sha256 for f in self.files}
+            out["alternates"] = [{"url": u, "sha256": by_url.get(u)} for u in self.alternates]
         if self.error:
             out["error"] = self.error
         return out
@@ -147,6 +167,9 @@ class CrawlSummary:
     bytes: int = 0
     robots_blocked: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)   # (url, message), pages and files
+    skipped: list[dict] = field(default_factory=list)
+    """Entries that resemble a report and were not taken (look-alikes, old reports): their
+    `--json` lines, `{"url", "page", "title", "year", "status": "skipped", "skipped": why}`."""
 
     def count(self, report: FoundReport) -> None:
         self.reports += 1

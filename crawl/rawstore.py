@@ -16,8 +16,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from core.errors import Transient
+
 RAW_STORE_ENV = "GONGKAI_RAW_STORE"
 DATA_DIR_ENV = "GONGKAI_DATA_DIR"
+
+
+class RawStoreUnavailable(Transient):
+    """The raw store cannot be written (read-only, full, no permission): nothing was stored.
+    Worth a retry once the store is back; never a verdict on the document."""
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -49,14 +56,19 @@ class RawStore:
         dest = self.root / relpath(sha)
         if dest.is_file():
             return sha, str(dest), False
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise unavailable(self.url, sha, exc) from exc
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, dest)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise unavailable(self.url, sha, exc) from exc
             raise
         return sha, str(dest), True
 
@@ -94,10 +106,13 @@ class FsspecStore:
             return sha, self.path(sha), False
         # Object stores write whole objects at once; on a filesystem write a temp name first.
         tmp = f"{full}.tmp-{os.getpid()}"
-        self.fs.makedirs(full.rsplit("/", 1)[0], exist_ok=True)
-        with self.fs.open(tmp, "wb") as fh:
-            fh.write(data)
-        self.fs.mv(tmp, full)
+        try:
+            self.fs.makedirs(full.rsplit("/", 1)[0], exist_ok=True)
+            with self.fs.open(tmp, "wb") as fh:
+                fh.write(data)
+            self.fs.mv(tmp, full)
+        except OSError as exc:
+            raise unavailable(self.url, sha, exc) from exc
         return sha, self.path(sha), True
 
     def get(self, sha256: str) -> bytes:
@@ -106,6 +121,11 @@ class FsspecStore:
 
     def count(self) -> int:
         return sum(1 for p in self.fs.find(self._root) if ".tmp-" not in p)
+
+
+def unavailable(where: str, sha256: str, exc: OSError) -> RawStoreUnavailable:
+    return RawStoreUnavailable(f"raw store {where} cannot be written ({exc.strerror or exc}): "
+                               f"{sha256[:12]}… not stored")
 
 
 class NullStore:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Literal
 
 from crawl import discover, sniff
-from crawl.cms import api_links_of, detect, links_of
+from crawl.cms import api_links_of, detect, generic, links_of
 from crawl.http import Fetcher, FetchError, Response
 from crawl.model import CrawlSummary, Fetched, FoundReport, Link
 from crawl.politeness import Refused, host_of
@@ -50,6 +50,8 @@ class Task:
     candidate: discover.Candidate | None = None
     pending: _Pending | None = None
     kind: str = "page"
+    zone: discover.Zone = "reports"     # list pages: see `discover.follow`
+    scope: str | None = None
 
 
 @dataclass
@@ -65,6 +67,27 @@ class _Result:
     body: bytes | None = None            # the bytes: downloaded, or the stored copy after a 304
 
 
+class _RobotsMemo:
+    """robots.txt answers kept in the raw store and the fetch state, like any fetched file, so
+    the next crawl revalidates them (thread-safe: both are)."""
+
+    def __init__(self, state: FetchState, store):
+        self.state, self.store = state, store
+
+    def recall(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        prev = self.state.previous(url)
+        if prev is None or prev.status != "ok" or not prev.sha256 or not (prev.etag or prev.last_modified) \
+                or not self.store.has(prev.sha256):
+            return None
+        return prev.etag, prev.last_modified, self.store.get(prev.sha256)
+
+    def keep(self, url: str, response: Response) -> None:
+        sha, _, _ = self.store.put(response.body)
+        self.state.record_ok(url, url, sha256=sha, size=len(response.body), media_type="text/plain",
+                             etag=response.etag, last_modified=response.last_modified,
+                             fetched_at=response.fetched_at, changed=True, kind="robots")
+
+
 class CrawlRun:
     """Iterate for the reports; `summary` is kept up to date as the crawl goes."""
 
@@ -73,10 +96,13 @@ class CrawlRun:
                  close: Callable[[], None]):
         self.sources = list(sources)
         self.settings, self.store, self.state, self.fetcher = settings, store, state, fetcher
+        if not dry_run and fetcher.robots_memo is None:
+            fetcher.robots_memo = _RobotsMemo(state, store)
         self.dry_run, self.on_fetch, self._close = dry_run, on_fetch, close
         self.summary = CrawlSummary()
         self._seen: set[str] = set()
         self._reported: set[str] = set()
+        self._skipped: set[str] = set()
         self._counters: dict[str, _SourceCounters] = {}
         self._host_inflight: dict[str, int] = {}
         self._pending: list[_Pending] = []
@@ -98,7 +124,7 @@ class CrawlRun:
             if not self.dry_run:
                 run_ids[src.name] = self.state.start_run(src.name)
             for u in src.start_urls:
-                frontier.append(Task(src, ss, Link(u, "list", src.name), "list"))
+                frontier.append(Task(src, ss, Link(u, "list", src.name), "list", zone="start"))
         inflight: dict[Future, Task] = {}
         pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="gongkai-fetch")
         try:
@@ -183,12 +209,7 @@ class CrawlRun:
         Never for a POST: a conditional POST that matches is answered 412, not 304."""
         if task.link.method != "GET":
             return None, None, None
-        prev = self.state.previous(task.link.key)
-        if prev is None or prev.status != "ok" or not prev.sha256 or not self.store.has(prev.sha256):
-            return None, None, None
-        if not (prev.etag or prev.last_modified):
-            return None, None, None
-        return prev.etag, prev.last_modified, prev.sha256
+        return validators(self.state, self.store, task.link.key)
 
     # ---- in a fetch thread -------------------------------------------------------------------
 
@@ -252,26 +273,11 @@ class CrawlRun:
 
     def _keep(self, task: Task, result: _Result) -> Fetched:
         """Store the bytes and record the fetch; the `Fetched` for it."""
-        resp = result.response
-        prev = self.state.previous(task.link.key)
         cand = task.candidate
-        meta = dict(source=task.source.name, kind=task.kind, page_url=task.page_url,
+        return keep(self.state, self.store, task.link.key, task.link.url, result.response, result.body,
+                    source=task.source.name, kind=task.kind, page_url=task.page_url,
                     title=cand.title if cand else None, year=cand.year if cand else None,
                     agency=cand.agency if cand else None)
-        if resp.not_modified:
-            sha = prev.sha256
-            status, size, mtype = "unchanged", prev.size, prev.media_type
-            path = self.store.path(sha)
-        else:
-            sha, path, _ = self.store.put(result.body)
-            size, mtype = len(result.body), resp.media_type
-            status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
-        self.state.record_ok(task.link.key, task.link.url, sha256=sha, size=size, media_type=mtype,
-                             etag=resp.etag, last_modified=resp.last_modified, fetched_at=resp.fetched_at,
-                             changed=not resp.not_modified and status == "new", **meta)
-        return Fetched(task.link.url, task.page_url, sha, path or None, size, mtype, resp.etag,
-                       resp.last_modified, resp.fetched_at, meta["title"], meta["year"], meta["agency"],
-                       task.kind, status)  # type: ignore[arg-type]
 
     def _failed(self, task: Task, exc: GongkaiError) -> Iterator[FoundReport]:
         url = task.link.url
@@ -299,9 +305,18 @@ class CrawlRun:
             found = api_links_of(link, text)
         else:
             found = links_of(src.cms if src.cms != "auto" else detect(base, text), base, text)
-        pages, candidates = discover.sort_links(src, link.url, found, task.depth, task.settings.max_depth)
-        for page, depth in pages:
-            frontier.append(Task(src, task.settings, page, "list", depth, link.url))
+        title = ""
+        if task.zone == "start" and not link.parser:
+            doc = generic.parse(text)
+            title = generic.page_title(doc) if doc is not None else ""
+        sorted_ = discover.follow(src, link.url, found, task.depth, task.settings.max_depth, zone=task.zone,
+                                  page_title=title, scope=task.scope)
+        for visit in sorted_.pages:
+            frontier.append(Task(src, task.settings, visit.link, "list", visit.depth, link.url,
+                                 zone=visit.zone, scope=visit.scope))
+        for skip in sorted_.skipped:
+            self._skip(skip)
+        candidates = sorted_.candidates
         for cand in candidates:
             if cand.link.role != "attachment":
                 frontier.append(Task(src, task.settings, cand.link, "article", task.depth, link.url, cand))
@@ -313,6 +328,13 @@ class CrawlRun:
             rep = FoundReport(src.name, cand.link.url, link.url, cand.title, cand.year,
                               cand.agency or src.agency, "attachment", cand.link.date)
             yield from self._queue_files(task, rep, [cand.link], frontier)
+
+    def _skip(self, skip: discover.Skipped) -> None:
+        """Note an entry that resembles a report and is not one to take (once per URL)."""
+        if skip.url in self._skipped or skip.url in self._reported:
+            return
+        self._skipped.add(skip.url)
+        self.summary.skipped.append(skip.to_json())
 
     def _budget(self, task: Task) -> bool:
         c = self._counters[task.source.name]
@@ -339,8 +361,8 @@ class CrawlRun:
         self._pending.append(pending)
         for lk in links:
             fc = discover.Candidate(lk, rep.page, rep.title, rep.year, rep.agency, "report")
-            frontier.append(Task(task.source, task.settings, lk, "file", task.depth, rep.page, fc, pending,
-                                 "image" if lk.role == "image" else "attachment"))
+            kind = "image" if lk.role == "image" else "alternate" if lk.url in rep.alternates else "attachment"
+            frontier.append(Task(task.source, task.settings, lk, "file", task.depth, rep.page, fc, pending, kind))
 
     def _article(self, task: Task, text: str, page: Fetched, frontier: deque[Task], base: str
                  ) -> Iterator[FoundReport]:
@@ -350,6 +372,10 @@ class CrawlRun:
             as_list = Task(task.source, task.settings, task.link, "list", task.depth + 1, task.page_url)
             yield from self._expand(as_list, text, frontier, base)
             return
+        old = discover.old_article(cand, base, text)
+        if old:
+            self._skip(discover.Skipped(task.link.url, task.page_url, cand.title, cand.year, old))
+            return
         for plan in discover.plan_article(task.source, cand, base, text):
             if plan.url == base:
                 plan.url = task.link.url   # the report is known by the URL its listing gives
@@ -358,11 +384,16 @@ class CrawlRun:
             if not self._budget(task):
                 break
             self._reported.add(plan.url)
+            alternates = [a.url for a in plan.alternates]
+            if plan.page_is_alternate:
+                alternates.insert(0, task.link.url)
             rep = FoundReport(task.source.name, plan.url, task.page_url if plan.page_is_file else task.link.url,
-                              plan.title, plan.year, plan.agency, plan.kind, cand.link.date, images=plan.images)
+                              plan.title, plan.year, plan.agency, plan.kind, cand.link.date, images=plan.images,
+                              alternates=alternates)
             first = None
-            if plan.page_is_file:
-                first = Fetched(**{**page.__dict__, "kind": "inline_html" if plan.kind == "inline_html" else "page",
+            if plan.page_is_file or plan.page_is_alternate:
+                kind = "inline_html" if plan.kind == "inline_html" else "page"
+                first = Fetched(**{**page.__dict__, "kind": kind,
                                    "title": plan.title, "year": plan.year, "agency": plan.agency})
                 if not self.dry_run:
                     self.state.record_ok(task.link.key, task.link.url, sha256=page.sha256, size=page.size,
@@ -370,7 +401,7 @@ class CrawlRun:
                                          last_modified=page.last_modified, fetched_at=page.fetched_at,
                                          changed=False, kind=first.kind, title=plan.title,
                                          year=plan.year, agency=plan.agency)
-            yield from self._queue_files(task, rep, plan.files, frontier, first)
+            yield from self._queue_files(task, rep, plan.files + plan.alternates, frontier, first)
 
     def _article_is_file(self, task: Task, fetched: Fetched) -> Iterator[FoundReport]:
         cand = task.candidate
@@ -390,8 +421,43 @@ class CrawlRun:
             yield from self._emit(pending.report)
 
     def _emit(self, rep: FoundReport) -> Iterator[FoundReport]:
+        # `url`'s own file first (consumers take files[0] as the report), then pictures, then
+        # the alternates, each in the order they were listed.
+        order = {u: i for i, u in enumerate([rep.url, *rep.images, *rep.alternates])}
+        rep.files.sort(key=lambda f: order.get(f.url, len(order)))
         self.summary.count(rep)
         yield rep
+
+
+def validators(state: FetchState, store, key: str) -> tuple[str | None, str | None, str | None]:
+    """(etag, last_modified, sha256) of the last good fetch of `key`, when its bytes are still
+    in the raw store and the server gave a validator; else three Nones (fetch it whole)."""
+    prev = state.previous(key)
+    if prev is None or prev.status != "ok" or not prev.sha256 or not store.has(prev.sha256):
+        return None, None, None
+    if not (prev.etag or prev.last_modified):
+        return None, None, None
+    return prev.etag, prev.last_modified, prev.sha256
+
+
+def keep(state: FetchState, store, key: str, url: str, resp: Response, body: bytes | None, *,
+         kind: str = "attachment", page_url: str | None = None, **meta) -> Fetched:
+    """Store an answer's bytes (a 304 keeps the stored copy) and record the fetch in the fetch
+    state; the `Fetched` for it, `new` or `unchanged`."""
+    prev = state.previous(key)
+    if resp.not_modified:
+        sha = prev.sha256
+        status, size, mtype = "unchanged", prev.size, prev.media_type
+        path = store.path(sha)
+    else:
+        sha, path, _ = store.put(body)
+        size, mtype = len(body), resp.media_type
+        status = "unchanged" if prev is not None and prev.sha256 == sha else "new"
+    state.record_ok(key, url, sha256=sha, size=size, media_type=mtype, etag=resp.etag,
+                    last_modified=resp.last_modified, fetched_at=resp.fetched_at,
+                    changed=not resp.not_modified and status == "new", kind=kind, page_url=page_url, **meta)
+    return Fetched(url, page_url, sha, path or None, size, mtype, resp.etag, resp.last_modified, resp.fetched_at,
+                   meta.get("title"), meta.get("year"), meta.get("agency"), kind, status)  # type: ignore[arg-type]
 
 
 def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, store=None,
@@ -424,4 +490,4 @@ def crawl(sources: Iterable[Source], settings: CrawlSettings | None = None, *, s
                     on_fetch=on_fetch, close=close)
 
 
-__all__ = ["CrawlRun", "Task", "crawl"]
+__all__ = ["CrawlRun", "Task", "crawl", "keep", "validators"]

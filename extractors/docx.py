@@ -59,6 +59,14 @@ _WRAPPERS = {_w(n) for n in ("sdt", "sdtContent", "customXml", "ins", "moveTo", 
 _HEADING_NAME = re.compile(r"(heading|title|subtitle|标题)", re.IGNORECASE)
 _OFF = {"0", "false", "off"}
 
+MAX_GRID_COLUMNS = 1000
+"""A Word table is at most 63 columns wide; a grid span or offset past this is corruption
+(or a bomb aimed at whoever builds the grid), and is cut back to it with a warning."""
+MAX_TABLE_AREA = 1_000_000
+"""Rows × grid columns of one table; a report's largest table has a few hundred cells."""
+MAX_CELLS = 500_000
+"""Table cells in one document."""
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _MAIN_TYPE = re.compile(rb"(?:wordprocessingml|ms-word)\.[\w.]*main\+xml")
@@ -129,6 +137,7 @@ class _Reader:
                               f"(entries: {', '.join(names[:6])}{'…' if len(names) > 6 else ''})")
         self.rels = package.rels(self.main)
         self._heading_ids: set[str] | None = None
+        self._cells = 0
 
     def document(self) -> ExtractedDocument:
         body = self.package.xml(self.main).find(_w("body"))
@@ -202,13 +211,18 @@ class _Reader:
         cells: list[Cell] = []
         inner: list[Block] = []
         merging: dict[int, Cell] = {}  # grid column → the cell a vMerge there continues
+        width = 0
         for r, tr in enumerate(_children(tbl, TR)):
-            col = _int(tr.find(f"{TR_PR}/{_w('gridBefore')}"), 0)
+            col = min(max(0, _int(tr.find(f"{TR_PR}/{_w('gridBefore')}"), 0)), MAX_GRID_COLUMNS - 1)
             row: list[Cell] = []
             still_merging: set[int] = set()
             for tc in _children(tr, TC):
                 pr = tc.find(TC_PR)
                 span = max(1, _int(None if pr is None else pr.find(_w("gridSpan")), 1))
+                if col + span > MAX_GRID_COLUMNS:
+                    self.warnings.append(f"table row {r + 1}: a cell spanning {span} grid columns at column "
+                                         f"{col + 1} was cut to the {MAX_GRID_COLUMNS}-column limit")
+                    span = max(1, MAX_GRID_COLUMNS - col)
                 vmerge, hmerge = _merge(pr, "vMerge"), _merge(pr, "hMerge")
                 content = self.blocks(tc)
                 inner += [b for b in content if not isinstance(b, TextBlock)]
@@ -223,7 +237,13 @@ class _Reader:
                     if vmerge == "restart":
                         merging[col] = row[-1]
                         still_merging.add(col)
-                col += span
+                col = min(col + span, MAX_GRID_COLUMNS)
+            width = max(width, col)
+            if (r + 1) * width > MAX_TABLE_AREA:
+                raise BadDocument(f"a table of over {r + 1} rows × {width} grid columns is too large for a report")
+            self._cells += len(row)
+            if self._cells > MAX_CELLS:
+                raise BadDocument(f"over {MAX_CELLS} table cells: too many for a report")
             cells += row
             merging = {c: cell for c, cell in merging.items() if c in still_merging}
         caption = tbl.find(f"{_w('tblPr')}/{_w('tblCaption')}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from core import progress
 from core.document import ExtractedDocument, ImageBlock, Provenance
 from core.errors import BadDocument
 
@@ -21,6 +22,9 @@ FORMAT = "image"
 
 MAX_PIXELS = 400_000_000
 """A picture claiming more pixels than this is a decompression bomb, not a scan."""
+
+MAX_FRAMES = 500
+"""Pages of one multi-page TIFF; a scanned report has tens, and every page costs an OCR pass."""
 
 ANIMATED = frozenset({"GIF", "PNG", "WEBP"})
 """Formats whose further frames are animation (an animated GIF or APNG), not pages."""
@@ -56,8 +60,13 @@ def extract(path: Path) -> ExtractedDocument:
             kind = im.format or ""
             n = getattr(im, "n_frames", 1) if kind not in ANIMATED else 1
             frames: list[bytes] = []
+            if n > MAX_FRAMES:
+                raise BadDocument(f"picture file with {n} pages: more than the {MAX_FRAMES} a report can have")
             if n > 1:
-                for frame in ImageSequence.Iterator(im):
+                for k, frame in enumerate(ImageSequence.Iterator(im), start=1):
+                    progress.at(f"frame {k} of {n}")
+                    if frame.size[0] * frame.size[1] > MAX_PIXELS:
+                        raise BadDocument(f"page {k} of {frame.size[0]}×{frame.size[1]} pixels is too large to be a page")
                     buf = io.BytesIO()
                     frame.copy().save(buf, format="PNG")
                     frames.append(buf.getvalue())

@@ -76,6 +76,20 @@ class _Reader:
         self._res_loaded: set[str] = set()
 
     def document(self) -> ExtractedDocument:
+        body, doc_dir, default_area, page_refs = self.locate()
+        pages = [self._page(n, ref, doc_dir, default_area) for n, ref in enumerate(page_refs, start=1)]
+        blocks = [_to_mm(b) for b in stitch_pages(pages)]
+        doc = ExtractedDocument(blocks=blocks, format=FORMAT, pages=len(page_refs), warnings=self.warnings)
+        for p in pages:
+            doc.warnings.extend(p.warnings)
+        title = text_of(kid(body, "DocInfo"), "Title")
+        if title:
+            doc.metadata["title"] = title
+        return doc
+
+    def locate(self):
+        """OFD.xml → (DocBody, the document's folder, its default page area, its Page
+        elements), with the document's resources loaded."""
         entry = next((n for n in ("OFD.xml", "ofd.xml") if self.pkg.has(n)), None)
         if entry is None:
             raise BadDocument("not an OFD package: no OFD.xml at its root")
@@ -99,15 +113,7 @@ class _Reader:
             raise BadDocument("OFD document has no pages")
         if len(page_refs) > MAX_PAGES:
             raise BadDocument(f"OFD document has {len(page_refs)} pages (over {MAX_PAGES})")
-        pages = [self._page(n, ref, doc_dir, default_area) for n, ref in enumerate(page_refs, start=1)]
-        blocks = [_to_mm(b) for b in stitch_pages(pages)]
-        doc = ExtractedDocument(blocks=blocks, format=FORMAT, pages=len(page_refs), warnings=self.warnings)
-        for p in pages:
-            doc.warnings.extend(p.warnings)
-        title = text_of(kid(body, "DocInfo"), "Title")
-        if title:
-            doc.metadata["title"] = title
-        return doc
+        return body, doc_dir, default_area, page_refs
 
     # --- resources ------------------------------------------------------------------------
 
@@ -160,12 +166,33 @@ class _Reader:
         return self.pkg.read(target), target, media_type
 
 
+def page_objects(path: Path, n: int) -> tuple[PageObjects, tuple[float, float, float, float]]:
+    """Page n's objects (glyphs, visible paths, pictures; mm) and its area: what
+    `layout_page` lays out. For `gongkai debug`, which draws them."""
+    with zipfile.ZipFile(path) as zf:
+        reader = _Reader(Package(zf))
+        _, doc_dir, default_area, page_refs = reader.locate()
+        if not 1 <= n <= len(page_refs):
+            raise BadDocument(f"no page {n}: the file has {len(page_refs)} page(s)")
+        page = reader.pkg.xml(resolve(doc_dir, page_refs[n - 1].get("BaseLoc") or ""))
+        try:
+            objs = read_objects(page)
+        except ValueError as exc:
+            raise BadDocument(f"page {n}: {exc}") from exc
+        return objs, box(text_of(page, "Area", "PhysicalBox")) or default_area
+
+
+def page_edges(objs: PageObjects) -> list[dict]:
+    """A page's rulings as merged pdfplumber edges, in points (what the table finder reads)."""
+    return merge_rulings([_edge(r) for r in rulings(objs.shapes)])
+
+
 def layout_page(objs: PageObjects, n: int, area, reader: _Reader | None = None) -> PageContent:
     """One page's objects → `PageContent` (tables and lines in points, pictures in mm)."""
     out = PageContent(number=n, warnings=[f"page {n}: {w}" for w in objs.warnings])
     width, height = area[2], area[3]
     chars = [_char(g) for g in objs.glyphs if g.text]
-    edges = merge_rulings([_edge(r) for r in rulings(objs.shapes)])
+    edges = page_edges(objs)
     tables = [cells_to_part(group, chars, n) for group in edges_to_cell_groups(close_open_tables(edges))]
     tables = [t for t in tables if is_table_part(t)]
     for t in tables:

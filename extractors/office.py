@@ -21,6 +21,7 @@ the hash differs per run) and `converter` (the LibreOffice version).
 """
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -111,6 +112,10 @@ def extract(path: Path) -> ExtractedDocument:
                           "its directory cannot be read")
     if kind == "word" and _word_encrypted(path):
         raise BadDocument("password-protected (encrypted) Word 97 file")
+    if head.startswith(OLE_MAGIC):
+        check_sector_chains(path)
+    elif kind == "rtf":
+        check_rtf_binary(path)
     suffix, target = _ROUTES[kind]
     fmt = format_name(kind, path)
     with libreoffice.converted(path, target, suffix) as conv:
@@ -127,6 +132,65 @@ def extract(path: Path) -> ExtractedDocument:
     if conv.converter:
         doc.metadata["converter"] = conv.converter
     return doc
+
+
+MAX_RTF_BIN = 64 * 2**20
+"""A `\\bin` run longer than this (or than the file) is not a picture in a report."""
+_RTF_BIN = re.compile(rb"\\bin(-?\d{1,20})")
+
+
+def check_sector_chains(path: Path) -> None:
+    """Every stream's sector chain must end, stay inside the file and fit its declared size;
+    a chain that loops or runs past the file makes LibreOffice read forever. Checked here,
+    in milliseconds, before the file reaches LibreOffice."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            cutoff, fat, n_sect = ole.minisectorcutoff, ole.fat, ole.nb_sect
+            minifat = None
+            for entry in ole.direntries:
+                if entry is None or entry.entry_type != olefile.STGTY_STREAM or entry.size == 0:
+                    continue
+                if entry.size >= cutoff:
+                    table, unit, limit = fat, ole.sectorsize, n_sect + 1
+                else:
+                    if minifat is None:
+                        ole.loadminifat()
+                        minifat = ole.minifat
+                    table, unit, limit = minifat, ole.minisectorsize, len(minifat)
+                _walk_chain(entry.name, entry.isectStart, -(-entry.size // unit), table, limit)
+    except BadDocument:
+        raise
+    except Exception as exc:  # olefile's own complaint about the file: no point converting it
+        raise BadDocument(f"corrupt OLE2 compound file: {exc}") from exc
+
+
+def _walk_chain(name: str, start: int, needed: int, table, limit: int) -> None:
+    sect, seen = start, set()
+    while len(seen) < needed:
+        if sect in seen:
+            raise BadDocument(f"corrupt OLE2 compound file: the sector chain of stream {name!r} loops")
+        if not 0 <= sect < min(len(table), limit):
+            raise BadDocument(f"corrupt OLE2 compound file: stream {name!r} is longer than its sector "
+                              f"chain ({len(seen)} of {needed} sectors)")
+        seen.add(sect)
+        sect = table[sect]
+
+
+def check_rtf_binary(path: Path) -> None:
+    """`\\binN` announces N raw bytes; a run longer than the file (or than any picture)
+    sends LibreOffice reading far past the end, for minutes."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        carry = b""
+        while chunk := fh.read(1 << 20):
+            data = carry + chunk
+            for m in _RTF_BIN.finditer(data):
+                n = int(m.group(1))
+                if n < 0 or n > min(size, MAX_RTF_BIN):
+                    raise BadDocument(f"corrupt RTF: a \\bin run of {n} bytes in a file of {size} bytes")
+            carry = data[-30:]
 
 
 def _word_encrypted(path: Path) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from extractors.pdf_lines import Line, chars_to_lines, is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts, part_to_table, parts_continue, stitch_parts
 from extractors.pdf_unruled import find_unruled_tables
+from core import progress
 from core.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
 from core.errors import BadDocument
 
@@ -50,6 +51,10 @@ _PAGE_NUMBER = re.compile(
     r"|(?:page|Page|PAGE)\s*\d+(?:\s*of\s*\d+)?)$"
 )
 """Footers and headers such as "- 3 -", "— 3 —", "3", "第3页 共5页", "3/5"."""
+
+
+MAX_PAGES = 2000
+"""Pages of one PDF; a report has a handful to a few dozen, a bound volume of them hundreds."""
 
 
 def can_read(head: bytes, path: Path) -> bool:
@@ -92,7 +97,45 @@ def open_pdf(path: Path) -> tuple[int | None, dict[str, str]]:
         pdf.close()
     if n_pages == 0:
         raise BadDocument("PDF has no pages")
+    if n_pages > MAX_PAGES:
+        raise BadDocument(f"PDF of {n_pages} pages: more than the {MAX_PAGES} a report can have")
     return n_pages, info
+
+
+MAX_CONTENT_BYTES = 128 * 2**20
+"""What one page's content streams may inflate to; a dense page is well under 1 MB."""
+
+
+def check_content_size(page, n: int) -> None:
+    """`BadDocument` when page n's content streams inflate past `MAX_CONTENT_BYTES` (a
+    deflate bomb, which pdfminer and then PDFium's renderer would both unpack whole).
+    Measured in 1 MB steps, so the check itself never holds more than that."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    contents = resolve1(page.page_obj.attrs.get("Contents"))
+    total = 0
+    for ref in contents if isinstance(contents, list) else [contents]:
+        stream = resolve1(ref)
+        if not isinstance(stream, PDFStream):
+            continue
+        filters = resolve1(stream.attrs.get("Filter") or stream.attrs.get("F"))
+        names = [str(getattr(resolve1(f), "name", f)) for f in (filters if isinstance(filters, list) else [filters])]
+        if not names or names[0] not in ("FlateDecode", "Fl"):
+            total += len(stream.rawdata or b"")
+            continue
+        z = zlib.decompressobj()
+        data = stream.rawdata or b""
+        try:
+            while data and total <= MAX_CONTENT_BYTES:
+                total += len(z.decompress(data, 2**20))
+                data = z.unconsumed_tail
+        except zlib.error:
+            continue  # damaged streams are pdfminer's business
+        if total > MAX_CONTENT_BYTES:
+            raise BadDocument(f"page {n}'s content inflates to over {MAX_CONTENT_BYTES >> 20} MB "
+                              "(a decompression bomb)")
 
 
 # --- one page ------------------------------------------------------------------------------
@@ -279,8 +322,12 @@ def extract(path: Path) -> ExtractedDocument:
                 if n_pages == 0:
                     raise BadDocument("PDF has no pages")
             for n, page in enumerate(pdf.pages, start=1):
+                progress.page(n, n_pages)
+                check_content_size(page, n)
                 try:
                     pages.append(read_page(page, n))
+                except MemoryError:  # not a broken page: the whole document is over its budget
+                    raise
                 except Exception as exc:  # one broken content stream must not lose the document
                     pages.append(PageContent(number=n, items=[(0.0, ocr_block(n))], needs_ocr=True,
                                              warnings=[f"page {n}: cannot read text layer ({exc}), needs OCR"]))

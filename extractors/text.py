@@ -30,6 +30,7 @@ from charset_normalizer import from_bytes
 from core.document import Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from core.errors import BadDocument
 from core.values import is_value_token
+from extractors.html_decode import wide_codec
 
 FORMAT = "txt"
 
@@ -42,13 +43,23 @@ _HEADING_START = re.compile(r"^[一二三四五六七八九十]+、")
 
 
 def can_read(head: bytes, path: Path) -> bool:
-    """Text is the fallback format: any bytes without binary control characters that decode."""
+    """Text is the fallback format: any bytes without binary control characters that decode
+    (UTF-16/32 text, whose zero bytes are not control characters, included)."""
+    if wide_codec(head) is not None:
+        return True
     if _BINARY_CONTROL.search(head[:4096]):
         return False
     return _decode(head, strict=False) is not None
 
 
 def _decode(data: bytes, strict: bool = True) -> str | None:
+    wide = wide_codec(data)
+    if wide is not None:  # UTF-16/32, with a BOM or without
+        try:
+            return data.decode(wide)
+        except UnicodeDecodeError as exc:
+            # a head cut inside a code unit is still that encoding
+            return None if strict or exc.start < len(data) - 4 else data[: exc.start].decode(wide)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for enc in ("utf-8", "gb18030"):

@@ -103,10 +103,33 @@ def check_package(path: Path) -> None:
                     with zf.open(i) as fh:
                         if b"<!DOCTYPE" in fh.read(4096).replace(b"\x00", b""):
                             raise BadDocument(f"XLSX part {i.filename} declares a DOCTYPE (entity expansion?)")
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+                    check_merged_area(i.filename, zf.read(i))
     except BadDocument:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise BadDocument(f"corrupt XLSX ({type(exc).__name__}: {exc})") from exc
+
+
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\"")
+
+
+def check_merged_area(name: str, sheet_xml: bytes) -> None:
+    """openpyxl makes an object for every cell a merged range covers, so one range over the
+    whole sheet (17 billion cells) is a memory bomb: refuse ranges past `MAX_CELLS` in all."""
+    area = 0
+    for m in _MERGE_REF.finditer(sheet_xml):
+        c1, r1, c2, r2 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
+        area += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+        if area > MAX_CELLS:
+            raise BadDocument(f"XLSX sheet {name} merges over {MAX_CELLS} cells (a merged-cell bomb)")
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 # --- one sheet --------------------------------------------------------------------------

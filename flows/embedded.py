@@ -106,7 +106,19 @@ def ephemeral_server() -> Iterator[str | None]:
             stack.callback(_stop, server)
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
         stack.enter_context(handoff.ephemeral())
+        # The UI link of each run would point at a server that is gone once the run ends.
+        flow_log = logging.getLogger("prefect.flow_runs")
+        flow_log.addFilter(_NO_UI_LINKS)
+        stack.callback(flow_log.removeFilter, _NO_UI_LINKS)
         yield server.api_url
+
+
+class _NoUiLinks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("View at ")
+
+
+_NO_UI_LINKS = _NoUiLinks()
 
 
 def _stop(server) -> None:
@@ -159,18 +171,11 @@ def run_once(*, sources: str | None = None, only: list[str] | None = None, inbox
         state = flow(sources=sources, only=only, inbox=str(inbox) if inbox else None, database_url=database_url,
                         max_attempts=max_attempts, return_state=True)
         data = state.result(raise_on_failure=False)
-    summary = data if isinstance(data, dict) else {}
+    from flows.nightly import RunFailed
+
+    summary = data if isinstance(data, dict) else data.summary if isinstance(data, RunFailed) else {}
     message = state.message
-    if isinstance(data, BaseException):
+    if isinstance(data, BaseException) and not isinstance(data, RunFailed):
         message = f"{type(data).__name__}: {data}"
     return RunResult(ok=state.is_completed(), state=state.name or state.type.value, message=message,
                      summary=summary, seconds=round(time.perf_counter() - started, 2))
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m flows.embedded [INBOX]
-    import json
-
-    res = run_once(inbox=sys.argv[1] if len(sys.argv) > 1 else None)
-    print(json.dumps({"ok": res.ok, "state": res.state, "message": res.message, "seconds": res.seconds,
-                      "summary": res.summary}, ensure_ascii=False, indent=2, default=str))
-    sys.exit(0 if res.ok else 1)

@@ -19,7 +19,10 @@ import logging
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from flows.steps import DocOutcome, DocRef
+from flows import names, tasks
+from gongkai.documents import DocRef
+from gongkai.process import Outcome
+from storage import note_run
 
 EPHEMERAL_NOTE = ("Prefect ran without a server (ephemeral mode), so failed documents have no "
                   "process-document runs to retry from a UI: fix the cause and run again (unchanged "
@@ -39,22 +42,28 @@ def ephemeral() -> Iterator[None]:
         _ephemeral.pop()
 
 
-def hand_off(failed: Iterable[tuple[DocRef, DocOutcome]], *, date: str, deployment: str,
+def is_ephemeral() -> bool:
+    """Whether the API is an ephemeral server (gone when the run ends: no links to keep)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return _ephemeral[-1] or not PREFECT_API_URL.value()
+
+
+def hand_off(failed: Iterable[tuple[DocRef, Outcome]], *, date: str, deployment: str,
              database_url: str | None = None, logger: logging.Logger | logging.LoggerAdapter | None = None
              ) -> str | None:
-    """Create (or find again) a `process-document` run per failed document and note it on
-    the outcome (`run_id`, `run_url`). Returns a note for the summary when nothing could be
-    handed off."""
+    """Create (or find again) a `process-document` run per failed document, named after it
+    (`flows.names`), and note it on the outcome (`run_name`, `run_url`) and in the warehouse.
+    Returns a note for the summary when nothing could be handed off."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL
 
     log = logger or logging.getLogger(__name__)
     failed = list(failed)
     if not failed:
         return None
-    if _ephemeral[-1] or not PREFECT_API_URL.value():
+    if is_ephemeral():
         return EPHEMERAL_NOTE
     with get_client(sync_client=True) as client:
         try:
@@ -68,14 +77,16 @@ def hand_off(failed: Iterable[tuple[DocRef, DocOutcome]], *, date: str, deployme
             params["database_url"] = database_url
         try:
             run = run_deployment(deployment, parameters=params, timeout=0, as_subflow=True,
-                                 idempotency_key=f"{date}:{ref.key}", flow_run_name=f"doc-{ref.name}"[:100],
-                                 tags=["gongkai", "failed-document"])
+                                 idempotency_key=f"{date}:{ref.key}", flow_run_name=names.ref_run_name(ref),
+                                 tags=["gongkai", names.FAILED_TAG])
         except Exception as exc:  # noqa: BLE001 - one document's hand-off must not stop the others
-            log.error("could not hand %s to %s: %s", ref.name, deployment, exc)
+            log.warning("could not hand %s to %s: %s", ref.where, deployment, exc)
             continue
-        outcome.run_id = str(run.id)
+        outcome.run_name = run.name
         outcome.run_url = run_url(run)
-        log.info("%s failed (%s): handed to %s", ref.name, outcome.error, outcome.run_url or run.id)
+        if ref.sha256:  # `gongkai status` shows where to retry it
+            note_run(tasks.engine_for(database_url), ref.document_info(), run.name, outcome.run_url)
+        log.warning("%s — retry from run %s", names.failure_line(ref, outcome), run.name)
     return None
 
 

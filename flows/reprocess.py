@@ -11,41 +11,37 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
 
-from flows import fetching, steps, tasks
+from core.errors import BadDocument
+from flows import tasks
 from flows.nightly import process_and_report
 from flows.settings import make_task_runner
+from gongkai.documents import DocRef, ref_from_fetch, resolve
+from storage.queries import documents_in
 
 SETTINGS = tasks.SETTINGS
-STATUSES = ("failed", "fetched", "extracted", "loaded", "skipped", "all")
+STATUSES = ("failed", "fetched", "extracted", "loaded", "skipped", "superseded", "all")
 
 
 @task(name="select-documents", cache_policy=NO_CACHE, **tasks.retry_options(SETTINGS))
 def select_documents(status: str, limit: int | None, database_url: str | None) -> list[dict]:
-    from storage.models import Document
-
-    q = select(Document.sha256, Document.path, Document.source_url, Document.referrer_url).order_by(Document.id)
-    if status != "all":
-        q = q.where(Document.status == status)
-    if limit:
-        q = q.limit(limit)
-    with tasks.engine_for(database_url).connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+    return documents_in(tasks.engine_for(database_url), status, limit)
 
 
 @task(name="find-documents", cache_policy=NO_CACHE)
-def find_documents(rows: list[dict], database_url: str | None) -> list[steps.DocRef]:
+def find_documents(rows: list[dict], database_url: str | None) -> list[DocRef]:
+    from crawl.urls import UrlFetcher
+
     engine = tasks.engine_for(database_url)
     refs = []
-    with fetching.UrlFetcher() as fetcher:
+    with UrlFetcher() as fetcher:
         for r in rows:
             try:
-                refs.append(steps.resolve(engine, sha256=r["sha256"], path=r["path"], url=r["source_url"],
-                                          page_url=r["referrer_url"], fetch=fetcher.fetch))
-            except steps.BadDocument as exc:
-                refs.append(steps.DocRef(sha256=None, path=r["path"], url=r["source_url"], origin="warehouse",
-                                         fetch_status="failed", fetch_error=f"{r['sha256'][:12]}: {exc}"))
+                refs.append(resolve(engine, sha256=r["sha256"], path=r["path"], url=r["source_url"],
+                                    page_url=r["referrer_url"], fetch=lambda u, p: ref_from_fetch(fetcher.fetch(u, p))))
+            except BadDocument as exc:
+                refs.append(DocRef(sha256=None, path=r["path"], url=r["source_url"], origin="warehouse",
+                                   fetch_status="failed", fetch_error=f"{r['sha256'][:12]}: {exc}"))
     return refs
 
 

@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from gongkai.process import MAX_ATTEMPTS
+
 TaskRunnerKind = Literal["thread", "dask"]
 TASK_RUNNERS: tuple[str, ...] = get_args(TaskRunnerKind)
 
@@ -30,7 +32,6 @@ WORKERS = 4
 DOCUMENT_TIMEOUT_S = 900.0      # a scanned 80-page report through OCR stays well below this
 TASK_RETRIES = 3
 RETRY_BACKOFF_S = 2.0           # 2, 4, 8 s: a database restart or a 503 burst is over by then
-MAX_ATTEMPTS = 3
 IN_FLIGHT = 16
 PROCESS_DEPLOYMENT = "process-document/process-document"
 

@@ -1,13 +1,14 @@
-"""The Prefect tasks: each a few lines over a plain function of `flows.steps`, with the
-orchestration options that are the reason it is a task.
+"""The Prefect tasks: each a few lines over a plain function of `gongkai.process` (the one
+processing path), with the orchestration options that are the reason it is a task.
 
 * Retries with exponential backoff and jitter only where waiting can help: the warehouse
   steps (a database restart) and fetching (the crawler's fetcher already retries each URL;
   the task retries what escapes it). `retry_if_transient` looks at the error: `Transient`
   and database connection errors are retried, `BadDocument` and any other error of a
   document are not (a broken PDF is broken the next time too).
-* Extraction is cached on the document's content hash plus a fingerprint of the extraction
-  code, with persisted results: a retried run (or another run that meets the same bytes)
+* Extraction is cached on the document's content hash plus `extraction_fingerprint` (the
+  source of the core and the stages, and the versions of the libraries that read the bytes),
+  with persisted results: a retried run (or another run that meets the same bytes)
   gets the record back without re-extracting, and an extractor change invalidates the cache
   by itself. Extraction has a timeout per document.
 * Side-effecting tasks never cache (`NO_CACHE`).
@@ -17,11 +18,8 @@ database URL and share one engine per URL per process (`engine_for`).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -29,9 +27,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.engine import Engine
 
-from flows import fetching, steps
+from core.errors import BadDocument
 from flows.settings import FlowSettings
-from flows.steps import DocOutcome, DocRef
+from gongkai import process
+from gongkai.documents import DocRef, ref_from_fetch
+from gongkai.pipeline import extraction_fingerprint
+from gongkai.process import Outcome
 
 SETTINGS = FlowSettings.from_env()
 
@@ -47,7 +48,34 @@ class _QuietThreadTimeoutWarning(logging.Filter):
                                               "running in a worker thread")
 
 
+class _ExpectedDocumentErrors(logging.Filter):
+    """A document that cannot be read (`BadDocument`: truncated, encrypted, mislabelled…) is
+    an expected outcome, said once, as one line, by the run that owns the document
+    (`flows.names.failure_line`). Prefect's own task log would add it twice more, with a
+    traceback each time, and operators read tracebacks as gongkai crashing. (A failure is
+    still raised, not returned: a raised error is never cached, so a retry extracts again.)
+    Defects of gongkai keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BadDocument):
+            return False
+        msg = str(record.msg)
+        return not (msg.startswith("Finished in state Failed") and
+                    any(f"exception {name}:" in msg for name in _bad_document_names()))
+
+
+def _bad_document_names() -> set[str]:
+    seen, todo = set(), [BadDocument]
+    while todo:
+        cls = todo.pop()
+        seen.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return seen
+
+
 logging.getLogger("prefect.task_runs").addFilter(_QuietThreadTimeoutWarning())
+logging.getLogger("prefect.task_runs").addFilter(_ExpectedDocumentErrors())
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -73,9 +101,9 @@ def dispose_engines() -> None:
 
 
 def retry_if_transient(task, task_run, state) -> bool:  # noqa: ARG001 - Prefect's signature
-    """`retry_condition_fn`: retry only errors worth waiting for (`steps.is_transient`)."""
+    """`retry_condition_fn`: retry only errors worth waiting for (`gongkai.process.is_transient`)."""
     exc = state.result(raise_on_failure=False) if state is not None else None
-    return steps.is_transient(exc if isinstance(exc, BaseException) else None)
+    return process.is_transient(exc if isinstance(exc, BaseException) else None)
 
 
 def retry_options(settings: FlowSettings) -> dict[str, Any]:
@@ -83,27 +111,9 @@ def retry_options(settings: FlowSettings) -> dict[str, Any]:
                 retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient)
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A hash of the source of everything between bytes and record (extractors, OCR,
-    normalize, validate, the pipeline and the document model). Part of the extraction cache
-    key, so a changed extractor never gets yesterday's record back from the cache."""
-    root = Path(steps.__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for pkg in ("extractors", "ocr", "normalize", "validate"):
-        for p in sorted((root / pkg).rglob("*")):
-            if p.is_file() and p.suffix in (".py", ".tsv", ".json", ".yaml"):
-                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
-    for name in ("pipeline.py", "document.py", "record.py", "errors.py", "__init__.py"):
-        p = root / "gongkai" / name
-        if p.is_file():
-            h.update(name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def extraction_cache_key(context, parameters: dict[str, Any]) -> str:  # noqa: ARG001
     ref: DocRef = parameters["ref"]
-    return f"gongkai-extract-{ref.sha256 or ref.key}-{code_fingerprint()}"
+    return f"gongkai-extract-{ref.sha256 or ref.key}-{extraction_fingerprint()}"
 
 
 # ---- tasks -------------------------------------------------------------------------------
@@ -119,35 +129,38 @@ def migrate(database_url: str | None) -> str:
 
 @task(name="register", task_run_name="register-{ref.name}", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def register(ref: DocRef, database_url: str | None) -> int | None:
-    return steps.register(engine_for(database_url), ref)
+    return process.register(engine_for(database_url), ref)
 
 
 @task(name="extract", task_run_name="extract-{ref.name}", cache_key_fn=extraction_cache_key, persist_result=True,
       timeout_seconds=SETTINGS.document_timeout_s, **retry_options(SETTINGS))
 def extract(ref: DocRef) -> dict[str, Any]:
-    return steps.extract(ref)
+    return process.extract(ref)
 
 
 @task(name="load", task_run_name="load-{ref.name}", cache_policy=NO_CACHE, **retry_options(SETTINGS))
-def load(ref: DocRef, extracted: dict[str, Any], database_url: str | None) -> DocOutcome:
-    return steps.load(engine_for(database_url), ref, extracted)
+def load(ref: DocRef, extracted: dict[str, Any], database_url: str | None) -> Outcome:
+    return process.load(engine_for(database_url), ref, extracted)
 
 
 @task(name="record-failure", task_run_name="record-failure-{ref.name}", cache_policy=NO_CACHE,
       **retry_options(SETTINGS))
-def record_failure(ref: DocRef, error: BaseException, database_url: str | None) -> DocOutcome:
-    return steps.fail(engine_for(database_url), ref, error)
+def record_failure(ref: DocRef, error: BaseException, database_url: str | None) -> Outcome:
+    return process.fail(engine_for(database_url), ref, error)
 
 
 @task(name="fetch-urls", cache_policy=NO_CACHE, **retry_options(SETTINGS))
 def fetch_urls(urls: list[str], allow_private: bool = False) -> list[DocRef]:
-    """Fetch report URLs into the raw store, politely: one crawler `Fetcher` for all of
+    """Fetch report URLs into the raw store, politely: one crawler `UrlFetcher` for all of
     them (per-host slots and delay), a few threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with fetching.UrlFetcher(fetching.crawl_settings(allow_private=allow_private)) as fetcher:
+    from crawl.settings import CrawlSettings
+    from crawl.urls import UrlFetcher
+
+    with UrlFetcher(CrawlSettings(allow_private=allow_private)) as fetcher:
         with ThreadPoolExecutor(max_workers=max(1, fetcher.settings.workers), thread_name_prefix="gongkai-fetch") as pool:
-            return list(pool.map(fetcher.fetch, urls))
+            return [ref_from_fetch(r) for r in pool.map(fetcher.fetch, urls)]
 
 
 def configured(settings: FlowSettings) -> dict[str, Any]:

@@ -45,7 +45,8 @@ def extract(
 
     Example: gongkai extract report.pdf --json
     """
-    from gongkai.pipeline import expand_paths, extract_document, extract_group
+    from gongkai.pipeline import expand_paths
+    from gongkai.sandbox import documents_in_child, extract_in_child
 
     label = files[0] if len(files) == 1 else Path(", ".join(map(str, files)))
     try:
@@ -53,10 +54,10 @@ def extract(
         if not paths:
             raise GongkaiError("no files")
         if document:
-            docs = [extract_document(p).to_dict() for p in paths]
+            docs = documents_in_child(paths)
             print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=1, default=str))
             return
-        record = extract_group(paths)
+        record = extract_in_child(paths)  # a child process with memory and time budgets
     except GongkaiError as exc:
         _fail(label, exc)
         return
@@ -98,7 +99,7 @@ def _fmt(v) -> str:
 def _active_table(record: Record) -> RichTable:
     from core import template as T
 
-    t = RichTable(title="二 主动公开政府信息情况", show_header=True)
+    t = RichTable(title=f"二 {T.TABLE_TITLES['active']}", show_header=True)
     t.add_column("row")
     t.add_column("values")
     for r in T.ACTIVE_ROWS[record.template]:
@@ -112,7 +113,7 @@ def _apply_table(record: Record) -> RichTable:
 
     from core.labels import key
 
-    t = RichTable(title="三 收到和处理政府信息公开申请情况")
+    t = RichTable(title=f"三 {T.TABLE_TITLES['applications']}")
     t.add_column("row", min_width=12, no_wrap=True)
     for c in T.APPLY_COLUMNS:
         t.add_column(c.label, justify="right", max_width=6)
@@ -127,7 +128,7 @@ def _apply_table(record: Record) -> RichTable:
 def _review_table(record: Record) -> RichTable:
     from core import template as T
 
-    t = RichTable(title="四 政府信息公开行政复议、行政诉讼情况")
+    t = RichTable(title=f"四 {T.TABLE_TITLES['review']}")
     t.add_column("")
     for c in T.REVIEW_COLUMNS:
         t.add_column(c.label, justify="right")
@@ -145,8 +146,13 @@ def extract_all(
 
     Example: gongkai extract-all inbox/ -o records.jsonl
     """
-    from gongkai.pipeline import extract_record
+    from gongkai.sandbox import Budgets, extract_in_child
 
+    try:
+        budgets = Budgets.from_env()
+    except ValueError as exc:
+        err.print(f"gongkai: {exc}")
+        raise typer.Exit(2)
     files = [p for path in paths for p in (sorted(x for x in path.rglob("*") if x.is_file())
                                            if path.is_dir() else [path])]
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
@@ -154,7 +160,7 @@ def extract_all(
     try:
         for f in files:
             try:
-                rec = extract_record(f)
+                rec = extract_in_child([f], budgets)
             except Exception as exc:  # one bad document never stops the others
                 failed += 1
                 err.print(f"[red]failed[/] {f}: {exc}")
@@ -167,6 +173,40 @@ def extract_all(
     err.print(f"{ok} extracted, {failed} failed")
     if failed and not ok:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def debug(
+    file: Path = typer.Argument(..., help="A PDF, an OFD or a picture (PNG, JPEG, TIFF…)."),
+    page: int = typer.Option(1, "--page", "-p", min=1, help="The page (a TIFF's frame), from 1."),
+    out: Path = typer.Option(None, "--out", "-o", help="The PNG to write (default: FILE-pN.png here)."),
+    rows: bool = typer.Option(True, "--rows/--no-rows", help="Run the pipeline too and colour the table rows "
+                              "it matched to the template (OCR included, so slower on pictures)."),
+    as_json: bool = typer.Option(False, "--json", help="Also print the drawn boxes as JSON (page units)."),
+) -> None:
+    """Draw what the table finder saw on one page: rulings, cells, rows matched to the template.
+
+    A PDF page with a text layer shows the rulings the extractor used (red), their
+    intersections, the cells of each table (blue) and each row with its cell codes
+    (green: matched, grey: not a template row, red: values but no code); a picture or a
+    scanned page shows the OCR grid; an OFD page its ruling paths and cells.
+
+    Example: gongkai debug report.pdf --page 3 -o p3.png
+    """
+    from gongkai.debug import debug_page, save
+
+    try:
+        view = debug_page(file, page, rows=rows)
+    except GongkaiError as exc:
+        _fail(file, exc)
+        return
+    target = save(view, out or Path(f"{file.stem}-p{page}.png"))
+    if as_json:
+        print(json.dumps(view.to_dict(), ensure_ascii=False))
+    counts = {st: sum(r.status == st for r in view.rows) for st in ("matched", "not-template", "unknown")}
+    err.print(f"wrote {target}: {view.finder} page {page}, {len(view.edges)} rulings, {len(view.cells)} cells, "
+              f"{len(view.tables)} table(s)" + (f"; rows: {counts['matched']} matched, {counts['not-template']} "
+                                               f"not a template row, {counts['unknown']} unknown" if rows else ""))
 
 
 @app.command()
@@ -198,6 +238,17 @@ def _safe_url(engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+EXIT_DATABASE = 1
+
+
+def _db_failed(exc: BaseException, url: str | None) -> typer.Exit:
+    """One line on stderr for a warehouse that cannot be reached or used (no traceback)."""
+    from storage import describe_db_error
+
+    print(f"gongkai: {describe_db_error(exc, url)}", file=sys.stderr)
+    return typer.Exit(EXIT_DATABASE)
+
+
 @app.command()
 def load(
     paths: list[Path] = typer.Argument(None, help="Files and folders to ingest (default: the bundled sample "
@@ -207,15 +258,17 @@ def load(
 ) -> None:
     """Extract, normalize, validate and load reports into the warehouse.
 
-    Loading the same file again changes nothing; a file that cannot be read is recorded as
-    failed (see `gongkai status`) and the others go on.
+    A folder stands for its files, each a report, and for its sub-folders, each one report
+    made of several files (a page and its pictures, one picture per table). Loading the same
+    file again changes nothing; a file that cannot be read is recorded as failed (see
+    `gongkai status`) and the others go on.
 
     Example: gongkai load examples/inbox
     """
     from rich.progress import Progress
 
-    from gongkai.ingest import process_file
-    from gongkai.pipeline import expand_paths
+    from gongkai.pipeline import report_paths
+    from gongkai.process import process_file
     from storage import upgrade
 
     if not paths:
@@ -223,19 +276,27 @@ def load(
             err.print("gongkai: give files or folders to load (the sample inbox exists only in a source checkout)")
             raise typer.Exit(2)
         paths = [SAMPLE_INBOX]
-    engine = _engine(database_url)
-    upgrade(engine)
-    files = expand_paths(paths)
+    from storage import DB_ERRORS
+
+    try:
+        engine = _engine(database_url)
+        upgrade(engine)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
+    reports = report_paths(paths)
     outcomes = []
-    with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("loading", total=len(files))
-        for f in files:
-            progress.update(task, description=f.name)
-            o = process_file(engine, f)
+    # No refresh thread: each extraction forks a sandboxed child, which a threaded parent
+    # cannot do safely (it would spawn a fresh interpreter per document instead, ~1.5 s each).
+    with Progress(console=err, transient=True, disable=as_json, auto_refresh=False) as progress:
+        task = progress.add_task("loading", total=len(reports))
+        for files in reports:
+            progress.update(task, description=files[0].name)
+            o = process_file(engine, files[0], members=files if len(files) > 1 else None)
             outcomes.append(o)
             if as_json:
                 print(json.dumps(o.to_dict(), ensure_ascii=False))
             progress.advance(task)
+            progress.refresh()
     _print_load_summary(outcomes, engine)
     if outcomes and all(o.status == "failed" for o in outcomes):
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -265,8 +326,8 @@ def _print_where(engine) -> None:
                   'handled_total, failed_checks FROM bi_reports ORDER BY agency, year"')
 
 
-# `gongkai crawl` and `gongkai sources` live with the crawler
-from crawl.cli import app as crawl_app  # noqa: E402
+# `gongkai crawl` and `gongkai sources`
+from gongkai.cli_crawl import app as crawl_app  # noqa: E402
 
 app.add_typer(crawl_app)
 
@@ -280,10 +341,13 @@ def db_upgrade(database_url: str = DB_OPTION, revision: str = typer.Argument("he
 
     Example: gongkai db upgrade
     """
-    from storage import upgrade
+    from storage import DB_ERRORS, upgrade
 
-    engine = _engine(database_url)
-    rev = upgrade(engine, revision)
+    try:
+        engine = _engine(database_url)
+        rev = upgrade(engine, revision)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     print(f"{_safe_url(engine)} at revision {rev}")
 
 
@@ -294,10 +358,13 @@ def db_downgrade(revision: str = typer.Argument(..., help='Target revision; "bas
 
     Example: gongkai db downgrade base
     """
-    from storage import downgrade
+    from storage import DB_ERRORS, downgrade
 
-    engine = _engine(database_url)
-    rev = downgrade(engine, revision)
+    try:
+        engine = _engine(database_url)
+        rev = downgrade(engine, revision)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     print(f"{_safe_url(engine)} at revision {rev or 'base'}")
 
 
@@ -308,16 +375,20 @@ def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "-
 
     Example: gongkai status
     """
-    from storage import status_summary
+    from storage import DB_ERRORS, status_summary
 
-    engine = _engine(database_url)
-    s = status_summary(engine, failures=failures)
+    try:
+        engine = _engine(database_url)
+        s = status_summary(engine, failures=failures)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     if as_json:
         print(json.dumps(s, ensure_ascii=False, default=str))
         return
     out = Console()
     if not s.get("migrated"):
-        out.print(f"{_safe_url(engine)}: not migrated yet (run `gongkai db upgrade` or `gongkai load`)")
+        behind = f" (at revision {s['revision']}, this gongkai needs {s['head']})" if s.get("revision") else ""
+        out.print(f"{_safe_url(engine)}: not migrated yet{behind}; run `gongkai db upgrade` or `gongkai load`")
         return
     out.print(f"[bold]{_safe_url(engine)}[/bold]  revision {s['revision']}")
     out.print("documents: " + ", ".join(f"{k} {v}" for k, v in s["documents"].items()))
@@ -325,11 +396,14 @@ def status(database_url: str = DB_OPTION, as_json: bool = typer.Option(False, "-
               + ", ".join(f"{k} {v}" for k, v in s["findings"].items()))
     if s["recent_failures"]:
         t = RichTable(title="recent failures")
-        for col in ("document", "error", "message", "when"):
-            t.add_column(col)
+        for col in ("document", "path or URL", "error", "message", "run", "when"):
+            t.add_column(col, overflow="fold")
         for f in s["recent_failures"]:
-            t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("error_class")),
-                      str(f.get("error_message")), str(f.get("updated_at")))
+            run = f.get("run_name") or ""
+            if f.get("run_url"):
+                run = f"{run} {f['run_url']}".strip()
+            t.add_row(str(f.get("filename") or f.get("sha256", "")[:12]), str(f.get("source_url") or f.get("path") or ""),
+                      str(f.get("error_class")), str(f.get("error_message")), run, str(f.get("updated_at")))
         out.print(t)
 
 
@@ -353,32 +427,76 @@ def run(
 
     Example: gongkai run --sources sources.yaml
     """
-    from flows.embedded import run_once  # before anything imports Prefect: it sets its defaults
+    import subprocess
+
     from crawl.sources import sources_path
 
     if inbox is None and sources is None and not sources_path(None).exists() and SAMPLE_INBOX.is_dir():
         err.print(f"no sources file ({sources_path(None)}): processing the sample inbox {SAMPLE_INBOX}")
         inbox = SAMPLE_INBOX
+    crawling = sources is not None or sources_path(None).exists()
+    quick = None if crawling else _nothing_new(inbox, database_url)
+    if quick is not None:  # nothing to crawl and nothing new: no flow to run, no server to start
+        result = {"ok": True, "state": "Completed", "message": "nothing new", "seconds": None, "summary": quick}
+        if as_json:
+            print(json.dumps({k: v for k, v in result.items() if k != "summary"} | quick, ensure_ascii=False))
+        else:
+            _print_run_summary(result)
+            _print_where(_engine(database_url))
+        return
+    # The flow runs in a child process (`python -m flows`): the orchestration sits above the
+    # application, which never imports it; the child's log goes to our stderr.
+    cmd = [sys.executable, "-m", "flows", "run", *([str(inbox)] if inbox else [])]
+    for flag, value in (("--sources", sources), ("--database-url", database_url), ("--task-runner", task_runner)):
+        if value:
+            cmd += [flag, str(value)]
+    for name in only or []:
+        cmd += ["--only", name]
+    child = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     try:
-        result = run_once(sources=str(sources) if sources else None, only=only or None,
-                          inbox=str(inbox) if inbox else None, database_url=database_url, task_runner=task_runner)
-    except (GongkaiError, ValueError) as exc:
-        print(f"gongkai: {exc}", file=sys.stderr)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        print(f"gongkai: the run ended without a result (exit status {child.returncode})", file=sys.stderr)
         raise typer.Exit(EXIT_BAD_INPUT)
     if as_json:
-        print(json.dumps({"ok": result.ok, "state": result.state, "message": result.message,
-                          "seconds": result.seconds, **result.summary}, ensure_ascii=False, default=str))
+        print(json.dumps({k: v for k, v in result.items() if k != "summary"} | result["summary"], ensure_ascii=False,
+                         default=str))
     else:
         _print_run_summary(result)
         _print_where(_engine(database_url))
-    if not result.ok:
+    if not result["ok"]:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _print_run_summary(result) -> None:
-    s = result.summary
+def _nothing_new(inbox: Path | None, database_url: str | None) -> dict | None:
+    """The run's summary when an inbox holds nothing the warehouse has not finished (the
+    nightly flow's own selection, `gongkai.process.plan`), else None: there is work to do."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from gongkai import summary as report
+    from gongkai.documents import refs_from_folder, unique
+    from gongkai.process import max_attempts_setting, plan
+    from storage import current_revision, head_revision
+
+    engine = _engine(database_url)
+    if current_revision(engine) != head_revision():  # a new or older warehouse: the flow migrates it
+        return None
+    refs = unique(refs_from_folder(inbox)) if inbox else []
+    chosen = plan(engine, refs, max_attempts_setting())
+    if chosen.todo:
+        return None
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    note = None if refs else "no documents found: no sources file to crawl and no inbox"
+    return report.build("nightly", today, [], found=len(refs), new=0, already=chosen.already,
+                        given_up=chosen.given_up, note=note)
+
+
+def _print_run_summary(result: dict) -> None:
+    s = result["summary"]
     docs = s.get("documents") or {}
-    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result.state} in {result.seconds:.0f}s")
+    took = f" in {result['seconds']:.0f}s" if result.get("seconds") is not None else ""
+    t = RichTable(title=f"gongkai run {s.get('date', '')}: {result['state']}{took}")
     for k in docs:
         t.add_column(k.replace("_", " "), justify="right")
     t.add_row(*(str(v) for v in docs.values()))
@@ -390,32 +508,36 @@ def _print_run_summary(result) -> None:
     if s.get("findings_by_rule"):
         err.print("findings: " + ", ".join(f"{r} {n}" for r, n in list(s["findings_by_rule"].items())[:10]))
     for f in (s.get("failed") or [])[:20]:
-        err.print(f"[red]✗[/] {f['document']}: {f['error']}", highlight=False)
+        err.print(f"[red]✗[/] {f['where'] or f['document']}: {f['error']}", highlight=False)
     if s.get("note"):
         err.print(s["note"], style="dim")
-    if not s and result.message:
-        err.print(f"gongkai: {result.message}")
+    if not s and result.get("message"):
+        err.print(f"gongkai: {result['message']}")
 
 
 @app.command()
 def export(
     out_dir: Path = typer.Option(Path("export"), "--out", "-o", help="Folder for the files."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet (parquet needs pyarrow)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv or parquet."),
+    bom: bool = typer.Option(True, "--bom/--no-bom", help="Start CSV files with a UTF-8 byte-order mark, so "
+                             "that Excel (Chinese Windows too) reads them as UTF-8 (default: on)."),
     database_url: str = DB_OPTION,
 ) -> None:
     """Export the BI views (bi_reports, bi_cells, bi_findings) as CSV or Parquet files.
 
     Example: gongkai export --format csv -o export/
     """
-    from storage import ExportError, export_views
+    from storage import DB_ERRORS, ExportError, export_views
 
     if fmt not in ("csv", "parquet"):
         err.print(f"gongkai: --format must be csv or parquet, not {fmt!r}")
         raise typer.Exit(2)
     try:
-        files = export_views(_engine(database_url), out_dir, fmt)  # type: ignore[arg-type]
+        files = export_views(_engine(database_url), out_dir, fmt, bom=bom)  # type: ignore[arg-type]
     except ExportError as exc:
         print(f"gongkai: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_BAD_INPUT)
+    except DB_ERRORS as exc:
+        raise _db_failed(exc, database_url)
     for f in files:
         print(f)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from core.document import ExtractedDocument
@@ -84,16 +85,45 @@ def extract_group(paths: list[Path]) -> Record:
 
 
 def group_digest(member_hashes: list[str]) -> str:
-    """The identity of a report made of several files: a hash of its members' hashes, in order."""
-    return hashlib.sha256("".join(member_hashes).encode()).hexdigest()
+    """The identity of a report made of several files: a hash of its members' hashes, sorted,
+    so that the same files make the same document whichever command found them and in
+    whatever order it listed them (a crawl lists a page's pictures in page order, a folder
+    in name order)."""
+    return hashlib.sha256("".join(sorted(member_hashes)).encode()).hexdigest()
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for its files, in name order."""
+    """Files as given; a folder stands for its files, in name order (hidden files and
+    sub-folders skipped: `report_paths` reads sub-folders as multi-file reports)."""
     out: list[Path] = []
     for p in map(Path, paths):
         out.extend(sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")) if p.is_dir()
                    else [p])
+    return out
+
+
+def report_paths(paths: list[Path]) -> list[list[Path]]:
+    """The reports in some files and folders, each as the files it is read from.
+
+    A file is a report. A folder stands for its files, each a report, and for its
+    sub-folders, each ONE report made of its files in name order (a report posted as a page
+    and its pictures, or one picture per table, dropped into the inbox as a folder) — except
+    a page's own resources folder (`X_files/` beside `X.html`, as browsers save pages), which
+    belongs to the page."""
+    out: list[list[Path]] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            out.append([p])
+            continue
+        entries = sorted(x for x in p.iterdir() if not x.name.startswith("."))
+        pages = {x.stem for x in entries if x.is_file() and x.suffix.lower() in (".html", ".htm", ".shtml")}
+        for x in entries:
+            if x.is_file():
+                out.append([x])
+            elif x.is_dir() and not (x.name.endswith("_files") and x.name[:-len("_files")] in pages):
+                files = expand_paths([x])
+                if files:
+                    out.append(files)
     return out
 
 
@@ -107,3 +137,38 @@ def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
         return True
     text = doc.full_text()[:3000].replace(" ", "") + (doc.metadata.get("title") or "")
     return any(w in text for w in TITLE_WORDS[:-1]) or bool(list(doc.images()))
+
+
+# The core, every stage and the application: their whole source is part of the extraction's
+# identity, so no hand-kept list can miss a file (a changed clustering helper in core/ is as
+# much a change of extraction as a changed extractor). Stages that extraction does not read
+# (crawl, storage) are in too: a needless re-extraction costs minutes, a stale record is wrong.
+EXTRACTION_PACKAGES = ("core", "crawl", "extractors", "ocr", "normalize", "validate", "storage", "gongkai")
+# The libraries that read the bytes: a new pdfminer or OCR model changes records too.
+EXTRACTION_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "lxml", "openpyxl", "olefile",
+                        "charset-normalizer", "rapidocr", "onnxruntime", "opencv-python-headless", "numpy",
+                        "Pillow")
+SOURCE_SUFFIXES = (".py", ".tsv", ".json", ".yaml", ".onnx", ".txt")
+
+
+@lru_cache(maxsize=4)
+def extraction_fingerprint(root: Path | None = None) -> str:
+    """A hash of everything that decides what a file extracts to: the source (and data files)
+    of `EXTRACTION_PACKAGES` under `root` (default: where gongkai is installed from) and the
+    installed versions of `EXTRACTION_LIBRARIES`. Part of the extraction cache key, so that a
+    changed extractor, helper or library never gets yesterday's record back."""
+    from importlib import metadata
+
+    root = Path(root) if root is not None else Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for pkg in EXTRACTION_PACKAGES:
+        for p in sorted((root / pkg).rglob("*")):
+            if p.is_file() and p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for lib in EXTRACTION_LIBRARIES:
+        try:
+            version = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{lib}=={version}\0".encode())
+    return h.hexdigest()[:16]

@@ -25,6 +25,7 @@ from core.values import Parsed, is_value_token, parse
 class ValueCell:
     cell: Cell
     col: int | None  # grid column when the table's columns are reliable
+    table: int | None = None  # the table's index among the document's tables
 
     @property
     def text(self) -> str:
@@ -36,7 +37,7 @@ class ValueCell:
     def source(self, money: bool = False) -> CellSource:
         p = self.cell.prov
         return CellSource(page=p.page, bbox=p.bbox, method=p.method, confidence=p.confidence,
-                          raw=self.cell.text.strip())
+                          raw=self.cell.text.strip(), table=self.table, row=self.cell.row, col=self.cell.col)
 
 
 @dataclass
@@ -56,12 +57,16 @@ class Row:
         return "".join(self.labels)
 
 
-def table_rows(table: Table) -> list[Row]:
-    """Rows as labels + values, for either table shape.
+def table_rows(table: Table, index: int | None = None) -> list[Row]:
+    """Rows as labels + values, for either table shape; `index` (the table's position among
+    the document's tables) goes into each value's provenance.
 
     A note row (注：…, 说明：…, 数据来源：…, in or under the table) is set aside here: it is
     no template row, and must neither be matched nor glued onto the last data row."""
     rows = _grid_rows(table) if table.columns_reliable else _flat_rows(table)
+    for row in rows:
+        for v in row.values:
+            v.table = index
     return [r for r in rows if not (r.labels and not r.values and all(labels.is_note(t) for t in r.labels))]
 
 

@@ -56,13 +56,14 @@ def solve_row(rkey: str, values: list[ValueCell], m: TableMapping) -> dict[str, 
     out: dict[str, tuple[int, CellSource]] = {}
     printed_iter = iter(values)
     for i, col in enumerate(COLUMNS):
-        if i == gap:
-            out[col] = (row[i], CellSource(method="inferred", confidence=0.9, raw=None))
+        if i == gap:  # not printed: the row it belongs to, no column of its own
+            out[col] = (row[i], CellSource(method="inferred", confidence=0.9, raw=None, page=values[0].cell.prov.page,
+                                           table=values[0].table, row=values[0].cell.row))
         else:
             v = next(printed_iter)
             p = v.cell.prov
             out[col] = (row[i], CellSource(page=p.page, bbox=p.bbox, method="inferred", confidence=0.9,
-                                           raw=v.cell.text.strip()))
+                                           raw=v.cell.text.strip(), table=v.table, row=v.cell.row, col=v.cell.col))
     return out
 
 

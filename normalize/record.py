@@ -106,7 +106,8 @@ def _region(agency: str | None, doc: ExtractedDocument, year: int | None) -> str
 def map_all(classified: list[tuple[Table, str | None]], template: str) -> TableMapping:
     m = TableMapping()
     colmap = None
-    for table, kind in classified:
+    for index, (table, kind) in enumerate(classified):
+        m.table_index = index
         if kind == "active":
             before = len(m.cells)
             map_active(table, template, m)

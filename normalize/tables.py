@@ -32,6 +32,7 @@ class TableMapping:
     findings: list[Finding] = field(default_factory=list)
     short_rows: dict[str, list[ValueCell]] = field(default_factory=dict)
     apply_group: str | None = None  # table 三's group in force where the last piece ended
+    table_index: int | None = None  # the table being mapped: its index among the document's tables
 
     def put(self, code: str, value, source: CellSource) -> None:
         self.cells.setdefault(code, (value, source))
@@ -98,7 +99,7 @@ def map_active(table: Table, template: str, out: TableMapping) -> None:
     candidates = {r.key: r.label for r in defs}
     aliases = {labels.key(a): r.key for r in defs for a in r.aliases}
     row_keys = {labels.key(lab) for lab in candidates.values()} | set(aliases)
-    rows = attach_detached_values(table_rows(table), lambda t: labels.key(t) in row_keys)
+    rows = attach_detached_values(table_rows(table, out.table_index), lambda t: labels.key(t) in row_keys)
     header: dict[int, str] = {}
     grid = table.grid() if table.columns_reliable else None
     for row in rows:
@@ -266,7 +267,7 @@ def _is_leaf_apply_label(text: str) -> bool:
 
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
-    rows = attach_detached_values(table_rows(table), _is_leaf_apply_label)
+    rows = attach_detached_values(table_rows(table, out.table_index), _is_leaf_apply_label)
     rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
         merge_flat_fragments(join_split_labels(rows, _is_exact_apply_label, _is_apply_label), _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force
@@ -369,7 +370,8 @@ def _with_printed_blanks(table: Table, data: Row) -> Row | None:
             whole += 1
     if not whole:
         return None
-    return Row(data.index, data.labels, [ValueCell(c, None) for c in cells])
+    table_index = data.values[0].table if data.values else None
+    return Row(data.index, data.labels, [ValueCell(c, None, table_index) for c in cells])
 
 
 def review_shaped(table: Table) -> bool:
@@ -382,7 +384,7 @@ def review_shaped(table: Table) -> bool:
 
 
 def map_review(table: Table, out: TableMapping) -> bool:
-    rows = table_rows(table)
+    rows = table_rows(table, out.table_index)
     data = max(rows, key=lambda r: len(r.values), default=None)
     if data is None or len(data.values) < 5:
         return False

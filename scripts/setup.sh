@@ -22,4 +22,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test,dask]'
+# pyarrow (parquet export) is a main dependency; SQLAlchemy is held below 2.1 for Prefect's
+# scheduler (pyproject.toml says why). An older .venv is brought to these pins by the line above.
 echo "gongkai installed: $(.venv/bin/gongkai version)"
+echo "use it: source .venv/bin/activate   (then gongkai, prefect; or call .venv/bin/gongkai directly)"

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from core.template import APPLY_COLUMNS
 
-from .models import Finding, Report, ReportCell
+from .models import ReportFinding, Report, ReportCell
 
 CARRY_CHAIN = "apply.carry_chain"
 IN_FORCE_CHAIN = "active.in_force_chain"
@@ -97,7 +97,7 @@ def recompute_report(conn: Connection, report_id: int) -> int:
     Returns how many it has now. Only kind `cross_year` is touched: the record's own findings
     stay as loaded.
     """
-    conn.execute(delete(Finding).where(Finding.report_id == report_id, Finding.kind == "cross_year"))
+    conn.execute(delete(ReportFinding).where(ReportFinding.report_id == report_id, ReportFinding.kind == "cross_year"))
     cur = conn.execute(select(Report.agency_id, Report.year, Report.template).where(Report.id == report_id)).first()
     if cur is None:
         return 0
@@ -108,7 +108,7 @@ def recompute_report(conn: Connection, report_id: int) -> int:
     found = chain_findings(_values(conn, prev.id), _values(conn, report_id), cur.year - 1, cur.year,
                            prev.template, cur.template)
     if found:
-        conn.execute(insert(Finding), [{
+        conn.execute(insert(ReportFinding), [{
             "report_id": report_id, "kind": "cross_year", "rule": f["rule"], "column_code": f["column"],
             "expected": f["expected"], "actual": f["actual"], "message": f["message"], "cells": f["cells"],
             "detail": {"previous_report_id": prev.id, "previous_year": cur.year - 1,

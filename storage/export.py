@@ -1,15 +1,18 @@
-"""Export the BI views to files (`gongkai db export`): CSV always, Parquet with pyarrow.
+"""Export the BI views to files (`gongkai export`): CSV, or Parquet.
 
 For people whose BI tool reads files rather than databases (Excel, DuckDB, pandas). CSV is
-UTF-8 without BOM, header row first, empty field for NULL, dates and times in ISO form; rows
-are streamed, so bi_cells of any size exports in constant memory. Parquet needs pyarrow
-(`pip install pyarrow`), which gongkai does not require; without it the export says so
-instead of failing half-way.
+UTF-8 with a byte-order mark by default, so that Excel on a Chinese Windows opens it as
+UTF-8 rather than GBK (`bom=False`, `gongkai export --no-bom`, for tools that want none);
+header row first, empty field for NULL, dates and times in ISO form; rows are streamed, so
+bi_cells of any size exports in constant memory. Parquet (pyarrow, installed with gongkai)
+has a fixed schema per view, from `storage.descriptions`: a column's type never depends on
+the rows (`confidence` is float64 even when every value is 1.0; an all-null column keeps
+its type).
 """
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Literal
@@ -18,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from core.errors import GongkaiError
 
+from .descriptions import column_types
 from .views import VIEW_NAMES
 
 Format = Literal["csv", "parquet"]
@@ -46,8 +50,9 @@ def _csv_field(v: Any) -> Any:
 
 
 def export_views(engine: Engine, out_dir: str | Path, fmt: Format = "csv",
-                 views: Iterable[str] = VIEW_NAMES) -> list[Path]:
-    """Write each view to `out_dir/<view>.<fmt>`; returns the files written."""
+                 views: Iterable[str] = VIEW_NAMES, bom: bool = True) -> list[Path]:
+    """Write each view to `out_dir/<view>.<fmt>`; returns the files written. `bom`: start
+    CSV files with a UTF-8 byte-order mark (what Excel needs to read them as UTF-8)."""
     views = list(views)
     unknown = [v for v in views if v not in VIEW_NAMES]
     if unknown:
@@ -57,10 +62,11 @@ def export_views(engine: Engine, out_dir: str | Path, fmt: Format = "csv",
             import pyarrow  # noqa: F401
             import pyarrow.parquet  # noqa: F401
         except ImportError as e:
-            raise ExportError("Parquet export needs pyarrow, which is not installed: "
-                              "pip install pyarrow (or export with fmt='csv')") from e
+            raise ExportError("Parquet export needs pyarrow, which is not installed here (it comes with "
+                              "gongkai: run bash scripts/setup.sh again, or pip install pyarrow); "
+                              "CSV needs nothing: --format csv") from e
     elif fmt != "csv":
-        raise ExportError(f"unknown export format {fmt!r}: use 'csv' or 'parquet'")
+        raise ExportError(f"unknown export format {fmt!r}: csv or parquet")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -71,28 +77,67 @@ def export_views(engine: Engine, out_dir: str | Path, fmt: Format = "csv",
                 text(f"SELECT * FROM {view} ORDER BY {_ORDER[view]}"))
             columns = list(result.keys())
             if fmt == "csv":
-                with path.open("w", encoding="utf-8", newline="") as f:
+                with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
                     w = csv.writer(f)
                     w.writerow(columns)
                     for row in result:
                         w.writerow([_csv_field(v) for v in row])
             else:
-                _write_parquet(path, columns, ([_plain(v) for v in row] for row in result))
+                _write_parquet(path, view, columns, result)
         written.append(path)
     return written
 
 
-def _write_parquet(path: Path, columns: list[str], rows: Iterable[list[Any]]) -> None:
-    """Columns are gathered whole so that pyarrow infers each column's type from all its
-    values (a batch of all-null values would otherwise fix a column's type as null)."""
+_ARROW_TYPES = {"int64": "int64", "float64": "float64", "string": "string", "date": "date32",
+                "timestamp": "timestamp"}
+
+
+def arrow_schema(view: str):  # type: ignore[no-untyped-def]
+    """The fixed Parquet schema of a view (`storage.descriptions`)."""
+    import pyarrow as pa
+
+    types = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string(), "date": pa.date32(),
+             "timestamp": pa.timestamp("us", tz="UTC")}
+    return pa.schema([pa.field(name, types[t]) for name, t in column_types(view).items()])
+
+
+def _arrow_value(v: Any, typ: str) -> Any:
+    """A database value as the column's type (SQLite hands dates and times back as text)."""
+    if v is None:
+        return None
+    if typ == "float64":
+        return float(v)
+    if typ == "int64":
+        return int(v)
+    if typ == "string":
+        return str(v)
+    if typ == "date":
+        return date.fromisoformat(v[:10]) if isinstance(v, str) else v
+    if typ == "timestamp":
+        t = datetime.fromisoformat(v) if isinstance(v, str) else v
+        return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return v
+
+
+def _write_parquet(path: Path, view: str, columns: list[str], rows: Iterable[Any], batch: int = 50_000) -> None:
+    """Rows are written in batches against the view's fixed schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data: dict[str, list[Any]] = {c: [] for c in columns}
-    for row in rows:
-        for c, v in zip(columns, row):
-            data[c].append(v)
-    for c, vals in data.items():  # a column mixing ints and floats (values, amounts) is float
-        if any(isinstance(v, float) for v in vals):
-            data[c] = [None if v is None else float(v) for v in vals]
-    pq.write_table(pa.table(data), path)
+    schema = arrow_schema(view)
+    if columns != schema.names:
+        raise ExportError(f"{view} has columns {columns}, but its documented schema is {schema.names}: "
+                          "storage/descriptions.py is out of date")
+    types = list(column_types(view).values())
+    with pq.ParquetWriter(path, schema) as writer:
+        buf: list[list[Any]] = [[] for _ in columns]
+        n = 0
+        for row in rows:
+            for i, v in enumerate(row):
+                buf[i].append(_arrow_value(v, types[i]))
+            n += 1
+            if n == batch:
+                writer.write_table(pa.table(buf, schema=schema))
+                buf, n = [[] for _ in columns], 0
+        if n:
+            writer.write_table(pa.table(buf, schema=schema))

@@ -30,12 +30,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, or_, select, text, update
 
 from . import crossyear
 from .agencies import agency_key, normalize_credit_code, resolve_agency
 from .db import WRITE
-from .models import DOCUMENT_STATUSES, Agency, Document, Finding, Report, ReportCell, ReportDocument, utcnow
+from .models import DOCUMENT_STATUSES, Agency, Document, ReportFinding, Report, ReportCell, ReportDocument, utcnow
 
 CELL_BATCH = 50
 """Cells per INSERT statement (progress is reported between batches)."""
@@ -115,6 +115,8 @@ class LoadResult:
     previous_document_id: int | None = None
     removed_report_ids: list[int] = field(default_factory=list)
     """Reports this document claimed before under another (agency, year), now deleted."""
+    superseded_document_ids: list[int] = field(default_factory=list)
+    """Other documents from the same path or URL (older bytes), now `superseded`."""
 
 
 # ---- preparation (outside the transaction) ------------------------------------------------
@@ -221,12 +223,18 @@ def prepare(record: Mapping[str, Any], document: DocumentInfo | None = None) -> 
         if bbox is not None and (not isinstance(bbox, (list, tuple)) or len(bbox) != 4):
             raise InvalidRecord(f"provenance {code}: bbox must have 4 numbers, not {bbox!r}")
         raw = p.get("raw")
+        position = {}
+        for key, column in (("table", "table_index"), ("row", "row_index"), ("col", "col_index")):
+            v = p.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise InvalidRecord(f"provenance {code}: {key} must be an int >= 0, not {v!r}")
+            position[column] = v
         rows.append({
             "code": code, "value": value, "raw": None if raw is None else str(raw),
             "page": p.get("page"),
             "bbox_x0": bbox[0] if bbox else None, "bbox_top": bbox[1] if bbox else None,
             "bbox_x1": bbox[2] if bbox else None, "bbox_bottom": bbox[3] if bbox else None,
-            "method": p.get("method"), "confidence": p.get("confidence"),
+            "method": p.get("method"), "confidence": p.get("confidence"), **position,
         })
 
     findings: list[dict[str, Any]] = []
@@ -376,7 +384,8 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
     if existing is not None and existing.document_id == doc_id and existing.record_sha256 == p.record_hash:
         _set_status(conn, doc_id, doc_row, "loaded")
         return LoadResult("unchanged", existing.id, agency.agency_id, doc_id, p.year,
-                          previous_document_id=doc_id)
+                          previous_document_id=doc_id,
+                          superseded_document_ids=_supersede(conn, doc_id, doc_row, p.document))
 
     now = utcnow()
     values = {**p.report, "agency_id": agency.agency_id, "document_id": doc_id,
@@ -387,7 +396,7 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
     else:
         report_id = existing.id
         conn.execute(delete(ReportCell).where(ReportCell.report_id == report_id))
-        conn.execute(delete(Finding).where(Finding.report_id == report_id))
+        conn.execute(delete(ReportFinding).where(ReportFinding.report_id == report_id))
         conn.execute(update(Report).where(Report.id == report_id).values(**values))
         outcome = "replaced"
 
@@ -396,7 +405,7 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
         if progress:
             progress("cells", min(i + CELL_BATCH, len(p.cells)))
     if p.findings:
-        conn.execute(insert(Finding), [{"report_id": report_id, **f} for f in p.findings])
+        conn.execute(insert(ReportFinding), [{"report_id": report_id, **f} for f in p.findings])
     if progress:
         progress("findings", len(p.findings))
 
@@ -418,7 +427,42 @@ def _load(conn: Connection, p: Prepared, progress: Progress | None) -> LoadResul
     return LoadResult(outcome, report_id, agency.agency_id, doc_id, p.year, cells=len(p.cells),
                       findings=len(p.findings), cross_year_findings=cross.get(report_id, 0),
                       previous_document_id=None if existing is None else existing.document_id,
-                      removed_report_ids=removed)
+                      removed_report_ids=removed,
+                      superseded_document_ids=_supersede(conn, doc_id, doc_row, p.document))
+
+
+def _supersede(conn: Connection, doc_id: int, row: Mapping[str, Any], doc: DocumentInfo) -> list[int]:
+    """The document has loaded: every other document from the same local path or the same
+    URL (older bytes of a replaced file or a re-published report) becomes `superseded`,
+    whatever its status was; a failure of the old bytes is then no longer one to fix. Bytes
+    that come back later and load supersede the newer ones in turn."""
+    paths = {v for v in (row.get("path"), doc.path) if v}
+    urls = {v for v in (row.get("source_url"), doc.source_url) if v}
+    if not paths and not urls:
+        return []
+    where = []
+    if paths:
+        where.append(Document.path.in_(sorted(paths)))
+    if urls:
+        where.append(Document.source_url.in_(sorted(urls)))
+    ids = list(conn.execute(select(Document.id).where(
+        Document.id != doc_id, Document.status != "superseded", or_(*where)).order_by(Document.id)).scalars())
+    if ids:
+        conn.execute(update(Document).where(Document.id.in_(ids)).values(status="superseded", updated_at=utcnow()))
+    return ids
+
+
+def note_run(engine: Engine, document: DocumentInfo | str, run_name: str | None, run_url: str | None) -> int:
+    """Record which run processed a document (its name, and a link to it in the Prefect UI),
+    for `gongkai status` and the operator. Creates the document row if it is new. Returns
+    the document id."""
+    doc = DocumentInfo(sha256=document) if isinstance(document, str) else document
+    with engine.execution_options(**WRITE).begin() as conn:
+        doc_id, row = _upsert_document(conn, doc)
+        if (row.get("run_name"), row.get("run_url")) != (run_name, run_url):
+            conn.execute(update(Document).where(Document.id == doc_id).values(
+                run_name=run_name, run_url=run_url, updated_at=utcnow()))
+        return doc_id
 
 
 def _drop_stale_claims(conn: Connection, doc_id: int, report_id: int) -> list[int]:
@@ -429,7 +473,7 @@ def _drop_stale_claims(conn: Connection, doc_id: int, report_id: int) -> list[in
         Report.document_id == doc_id, Report.id != report_id)).all()
     for r in stale:
         conn.execute(delete(ReportCell).where(ReportCell.report_id == r.id))
-        conn.execute(delete(Finding).where(Finding.report_id == r.id))
+        conn.execute(delete(ReportFinding).where(ReportFinding.report_id == r.id))
         conn.execute(delete(ReportDocument).where(ReportDocument.report_id == r.id))
         conn.execute(delete(Report).where(Report.id == r.id))
         crossyear.refresh_around(conn, r.agency_id, r.year)

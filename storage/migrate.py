@@ -17,7 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
 from .db import WRITE, get_engine
-from .labels import sync_cell_labels
+from .descriptions import sync_descriptions
+from .cell_labels import sync_cell_labels
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -35,16 +36,33 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def _run(url: str | Engine | None, fn) -> str | None:  # type: ignore[no-untyped-def]
     engine = url if isinstance(url, Engine) else get_engine(url)
     try:
-        with engine.execution_options(**WRITE).begin() as conn:
-            fn(conn)
-            return MigrationContext.configure(conn).get_current_revision()
+        with engine.execution_options(**WRITE).connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Rebuilding a table that others reference (Alembic's batch mode) drops it;
+                # with enforcement on, SQLite refuses or cascades. The pragma has no effect
+                # inside a transaction, so it is set before BEGIN, on the DBAPI connection,
+                # and the result is checked before the commit instead.
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    fn(conn)
+                    if sqlite:
+                        bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if bad:
+                            raise RuntimeError(f"migration left rows with dangling foreign keys: {bad[:5]}")
+                    return MigrationContext.configure(conn).get_current_revision()
+            finally:
+                if sqlite:
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
 
 
 def upgrade(url: str | Engine | None = None, revision: str = "head") -> str | None:
-    """Migrate to `revision` (default: the latest) and re-sync `cell_labels` with the template.
+    """Migrate to `revision` (default: the latest) and re-sync `cell_labels` with the template
+    and `columns` (and PostgreSQL's comments on the views) with `storage.descriptions`.
 
     `url`: a database URL (None: `storage.db.database_url()`), or an engine. Returns the
     revision the database is at afterwards.
@@ -52,8 +70,11 @@ def upgrade(url: str | Engine | None = None, revision: str = "head") -> str | No
 
     def go(conn: Connection) -> None:
         command.upgrade(alembic_config(conn), revision)
-        if inspect(conn).has_table("cell_labels"):
+        tables = set(inspect(conn).get_table_names())
+        if "cell_labels" in tables:
             sync_cell_labels(conn)
+        if "columns" in tables:
+            sync_descriptions(conn)
 
     return _run(url, go)
 

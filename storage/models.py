@@ -49,7 +49,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-DOCUMENT_STATUSES = ("fetched", "extracted", "loaded", "failed", "skipped")
+DOCUMENT_STATUSES = ("fetched", "extracted", "loaded", "failed", "skipped", "superseded")
 FINDING_KINDS = ("check", "structural", "cross_year")
 TABLE_STATUSES = ("found", "missing", "image-unreadable", "partial")
 
@@ -70,8 +70,10 @@ class Document(Base):
     """One raw file, identified by the SHA-256 of its bytes, and where it is in processing.
 
     `status` moves fetched → extracted → loaded, or to failed (with the error's class and
-    message) or skipped (not an annual report). `attempts` counts failed attempts, so the
-    pipeline can give up on a document after N of them.
+    message) or skipped (not an annual report); superseded once other bytes from the same
+    path or URL have loaded (the file was replaced: its old failure is no longer one to fix).
+    `attempts` counts failed attempts, so the pipeline can give up on a document after N of
+    them. `run_name`/`run_url` name the (Prefect) run that last processed it.
     """
 
     __tablename__ = "documents"
@@ -97,6 +99,8 @@ class Document(Base):
     error_class: Mapped[str | None] = mapped_column(Text)
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_name: Mapped[str | None] = mapped_column(Text)
+    run_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -197,9 +201,12 @@ class ReportCell(Base):
     bbox_bottom: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str | None] = mapped_column(String(16))
     confidence: Mapped[float | None] = mapped_column(Float)
+    table_index: Mapped[int | None] = mapped_column(Integer)  # the table among the document's tables
+    row_index: Mapped[int | None] = mapped_column(Integer)  # the cell's row and column in its grid
+    col_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class Finding(Base):
+class ReportFinding(Base):
     """A failed check, a structural problem, or a cross-year (advisory) finding of a report."""
 
     __tablename__ = "findings"
@@ -232,3 +239,16 @@ class CellLabel(Base):
     money: Mapped[bool] = mapped_column(Boolean, default=False)
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
     templates: Mapped[str] = mapped_column(String(16))  # "2019,2021"
+
+
+class ColumnDoc(Base):
+    """What each BI view and column means, in Chinese (`storage.descriptions`, re-synced on
+    every upgrade). `column_name` '' describes the view itself."""
+
+    __tablename__ = "columns"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    column_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    data_type: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)

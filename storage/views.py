@@ -140,6 +140,37 @@ V1: dict[str, str] = {"bi_reports": _BI_REPORTS_V1, "bi_cells": _BI_CELLS_V1, "b
 """CREATE VIEW statements of migration 0001. Never edit: add V2 (see the module docstring)."""
 
 
+# ---- V2 (migration 0002): every row names its file; cells carry their grid position -------
+
+_BI_REPORTS_V2 = _BI_REPORTS_V1.replace(
+    "    d.source_url AS source_url\n",
+    "    d.source_url AS source_url,\n    d.filename AS file_name\n")
+
+_BI_CELLS_V2 = _BI_CELLS_V1.replace(
+    """    c.confidence AS confidence,
+    d.id AS document_id,
+    d.sha256 AS sha256
+""", """    c.confidence AS confidence,
+    c.table_index AS table_index,
+    c.row_index AS row_index,
+    c.col_index AS col_index,
+    d.id AS document_id,
+    d.sha256 AS sha256,
+    d.filename AS file_name,
+    d.source_url AS source_url,
+    d.format AS source_format
+""")
+
+_BI_FINDINGS_V2 = _BI_FINDINGS_V1.replace(
+    "    d.sha256 AS sha256\n",
+    "    d.sha256 AS sha256,\n    d.filename AS file_name,\n    d.source_url AS source_url\n")
+
+V2: dict[str, str] = {"bi_reports": _BI_REPORTS_V2, "bi_cells": _BI_CELLS_V2, "bi_findings": _BI_FINDINGS_V2}
+"""CREATE VIEW statements of migration 0002 (V1 plus file_name, source_url and, in bi_cells,
+table_index/row_index/col_index). Never edit: add V3."""
+assert all(V2[v] != V1[v] for v in VIEW_NAMES)
+
+
 def create_statements(version: dict[str, str] = V1) -> list[str]:
     return [version[name].strip() for name in VIEW_NAMES]
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from gongkai.ingest import process_file
+from gongkai.process import process_file
 from gongkai.pipeline import extract_record
 from storage_fixtures import pg_database, rows  # noqa: F401
 

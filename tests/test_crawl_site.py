@@ -138,10 +138,11 @@ def test_recrawl_downloads_nothing_unchanged(sites, store, state_path):
     run, reports = _crawl(sites, store, state_path)
     assert {r.status for r in reports} == {"unchanged", "failed"}
     assert len(reports) == len(sites.truth())
-    # Every GET was answered 304, except robots.txt (read afresh each crawl) and the file
+    # Every GET was answered 304 (robots.txt too: revalidated each crawl), except the file
     # that failed last time (there is no copy to revalidate).
     bodies = sites.hanweb.bodies() + sites.trs.bodies()
-    assert sorted(bodies) == sorted(["/robots.txt", "/robots.txt", "/xxgk/zfxxgknb/202403/P05008.pdf"])
+    assert sorted(bodies) == ["/xxgk/zfxxgknb/202403/P05008.pdf"]
+    assert sum(1 for _, p, s in sites.hanweb.log + sites.trs.log if p == "/robots.txt" and s == 304) == 2
     # The dataproxy list API is a POST (never conditional): its answers are hash-identical.
     assert run.summary.new == 0 and store.count() == files_before
 
@@ -199,7 +200,7 @@ def test_dry_run_saves_nothing(sites, tmp_path):
 
 
 def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
-    from crawl.cli import app
+    from gongkai.cli_crawl import app
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("GONGKAI_RAW_STORE", raising=False)
@@ -207,6 +208,11 @@ def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
                                    "--delay", "0", "--quiet"])
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    # the look-alikes the listings carry are lines of their own, saying why they were skipped
+    skipped = {x["url"].rsplit("/", 1)[-1]: x["skipped"] for x in lines if x.get("status") == "skipped"}
+    assert skipped == {"t20240201_6001.html": "look-alike (政府工作报告)", "t20240202_6002.html": "look-alike (预算)",
+                       "t20240203_6003.html": "look-alike (法治政府建设)"}
+    lines = [x for x in lines if x.get("status") != "skipped"]
     want = {u for u in sites.truth() if u.startswith(sites.trs.url)}
     assert {x["url"] for x in lines} == want
     assert all(set(x) >= {"url", "page", "title", "year", "agency", "kind", "sha256"} for x in lines)
@@ -226,7 +232,7 @@ def test_cli_one_off_url_json(sites, tmp_path, monkeypatch):
 
 
 def test_cli_refuses_loopback_without_allow_private(sites, tmp_path, monkeypatch):
-    from crawl.cli import app
+    from gongkai.cli_crawl import app
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     res = CliRunner().invoke(app, ["crawl", sites.trs.url + "/xxgk/zfxxgknb/", "--json", "--quiet"])
@@ -285,3 +291,71 @@ def test_a_page_the_parsers_choke_on_costs_only_that_page(sites, store, state_pa
     run, reports = _crawl(sites, store, state_path)
     assert len(reports) == len(sites.truth()) - 1
     assert any("internal error reading the page (ValueError: unexpected markup)" in m for _, m in run.summary.errors)
+
+
+def test_url_fetcher_one_file_with_conditional_get_and_fetch_state(sites, store, state_path):
+    from crawl.urls import UrlFetcher
+
+    url = sites.trs.url + "/xxgk/zfxxgknb/202402/P05004.ofd"
+    page = sites.trs.url + "/xxgk/zfxxgknb/202402/t20240211_5004.html"
+    with UrlFetcher(fast_settings(), store=store, state=state_path) as f:
+        [first] = f.fetch(url, page).files
+    assert (first.status, first.page_url, first.media_type) == ("new", page, "application/ofd")
+    assert store.get(first.sha256) == sites.trs.routes["/xxgk/zfxxgknb/202402/P05004.ofd"].body
+    with UrlFetcher(fast_settings(), store=store, state=state_path) as f:
+        [again] = f.fetch(url, page).files
+        [missing] = f.fetch(sites.trs.url + "/nothing.pdf").files
+        [private] = f.fetch(sites.hanweb.url + "/private/r.pdf").files
+    assert (again.status, again.sha256, again.path) == ("unchanged", first.sha256, first.path)
+    assert [s for m, p, s in sites.trs.log if p.endswith("P05004.ofd")] == [200, 304]
+    assert [s for m, p, s in sites.trs.log if p == "/robots.txt"] == [200, 304]     # robots.txt revalidated
+    assert missing.status == "failed" and "404" in missing.error
+    assert private.status == "failed" and "robots.txt" in private.error
+    assert not any(p.startswith("/private/") for p in sites.hanweb.paths())
+    assert FetchState(state_path).previous(url).sha256 == first.sha256
+
+
+def test_a_trs_listing_served_at_its_real_paths_gives_exactly_its_2019_and_later_reports(tmp_path):
+    """A TRS report column (tests/fixtures/crawl/trs-index.html) and its report pages at their
+    paths, the listing's other pages missing: its reports since 2019 are found, the older ones
+    it links are skipped with a reason, so is the budget look-alike."""
+    from pathlib import Path
+
+    from crawl.sources import Source
+    from crawl_site import Route, SiteServer, article, pdf, REPORT_BODY
+
+    fix = Path(__file__).parent / "fixtures" / "crawl"
+    listing = (fix / "trs-index.html").read_text(encoding="utf-8")
+    old = "".join(f'<li><a href="./{d}/t{d}15_{n}.html" target="_blank">{t}</a><span>{d[:4]}-{d[4:]}-15</span></li>'
+                  for d, n, t in [("201901", 9001, "宁夏回族自治区应急管理厅2018年政府信息公开工作年度报告"),
+                                  ("201801", 9002, "宁夏回族自治区安全生产监督管理局2017年政府信息公开工作年度报告"),
+                                  ("201603", 9003, "二〇一五年政府信息公开工作年度报告")])
+    listing = listing.replace("</ul>", old + "</ul>", 1)
+    base = "/xxgk/xxgknb/"
+    title22 = "宁夏回族自治区应急管理厅2022年政府信息公开工作年度报告"
+    routes = {
+        base: Route(listing.encode()), base + "index.html": Route(listing.encode()),
+        base + "202401/t20240129_4435939.html": Route((fix / "detail-inline-trs.html").read_bytes()),
+        base + "202301/t20230130_3960012.html": Route(article(title22, "<p>详见附件。</p>", '<div class="fj"><p>附件：</p>'
+                                                              f'<p><a href="./P020230130.pdf">{title22}.pdf</a></p></div>').encode()),
+        base + "202301/P020230130.pdf": Route(pdf("2022"), "application/pdf"),
+        base + "P020220125543210.pdf": Route(pdf("2021"), "application/pdf"),
+        base + "202101/t20210128_2600001.html": Route(article("二〇二〇年政府信息公开工作年度报告", REPORT_BODY).encode()),
+        "/robots.txt": Route(b"User-agent: *\nAllow: /\n", "text/plain"),
+    }
+    for d, n, _ in [("201901", 9001, ""), ("201801", 9002, ""), ("201603", 9003, "")]:
+        routes[f"{base}{d}/t{d}15_{n}.html"] = Route(article("old", REPORT_BODY).encode())
+    with SiteServer(routes) as server:
+        run = crawl([Source(name="nx", start_urls=[server.url + base])], fast_settings(),
+                    store=RawStore(tmp_path / "raw"), state=tmp_path / "s.sqlite")
+        reports = list(run)
+    got = {r.url[len(server.url + base):]: (r.kind, r.year) for r in reports}
+    assert got == {"202401/t20240129_4435939.html": ("inline_html", 2023),
+                   "202301/P020230130.pdf": ("attachment", 2022), "P020220125543210.pdf": ("attachment", 2021),
+                   "202101/t20210128_2600001.html": ("inline_html", 2020)}
+    skipped = {s["url"][len(server.url + base):]: s["skipped"] for s in run.summary.skipped}
+    assert skipped == {"201901/t20190115_9001.html": "old report (2018, before the 2019 template)",
+                       "201801/t20180115_9002.html": "old report (2017, before the 2019 template)",
+                       "201603/t20160315_9003.html": "old report (2015, before the 2019 template)",
+                       "202212/t20221230_3920001.html": "look-alike (预算)"}
+    assert not any("2019011" in p or "2018011" in p or "2016031" in p for p in server.paths())   # never fetched

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crawl.cli import app
+from gongkai.cli_crawl import app
 from crawl.settings import CrawlSettings
 from crawl.sources import SourcesError, add_source, load_sources, one_off_source, parse_sources
 

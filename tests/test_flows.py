@@ -14,15 +14,17 @@ from prefect_fixtures import data_dir, db_url  # noqa: F401
 from sqlalchemy.exc import OperationalError
 
 from conftest import INBOX
-from flows import handoff, steps, summary, tasks
+from flows import handoff, tasks
 from flows.backfill import backfill
-from flows.locks import document_lock
-from flows.nightly import nightly
+from flows.nightly import RunFailed, nightly
 from flows.process_document import process_document
 from flows.reprocess import reprocess
 from flows.settings import FlowSettings
 from core.errors import BadDocument, NotAReport, Transient
-from gongkai.ingest import process_file
+from gongkai import documents, process, summary
+from gongkai.pipeline import group_digest, sha256_file
+from gongkai.process import process_file
+from storage.locks import document_lock
 from storage import get_engine, upgrade
 from storage_fixtures import pg_database, rows, scalar  # noqa: F401
 
@@ -33,6 +35,12 @@ COUNTED_TABLES = ("documents", "agencies", "reports", "report_cells", "findings"
 def _dispose_engines():
     yield
     tasks.dispose_engines()
+
+
+def summary_of(state) -> dict:
+    """A nightly-style run's summary: its result, or carried by the RunFailed of a Failed run."""
+    data = state.result(raise_on_failure=False)
+    return data.summary if isinstance(data, RunFailed) else data
 
 
 def warehouse(url: str) -> dict:
@@ -92,27 +100,27 @@ def test_only_transient_errors_are_retried():
     from crawl.http import HTTPStatusError, NetworkError, ServerError
     from prefect.states import Failed
 
-    assert steps.is_transient(Transient("database restarting"))
-    assert steps.is_transient(ServerError("http://x", 503, "HTTP 503"))
-    assert steps.is_transient(NetworkError("http://x", "connection reset"))
-    assert steps.is_transient(OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")))
-    assert steps.is_transient(ConnectionResetError())
+    assert process.is_transient(Transient("database restarting"))
+    assert process.is_transient(ServerError("http://x", 503, "HTTP 503"))
+    assert process.is_transient(NetworkError("http://x", "connection reset"))
+    assert process.is_transient(OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")))
+    assert process.is_transient(ConnectionResetError())
     for terminal in (BadDocument("encrypted PDF"), NotAReport("no report"), HTTPStatusError("http://x", 404),
                      ValueError("extractor bug"), TimeoutError("took too long"), None):
-        assert not steps.is_transient(terminal), terminal
+        assert not process.is_transient(terminal), terminal
     # What Prefect hands the retry condition: the failed state, the exception as its data.
     assert tasks.retry_if_transient(None, None, Failed(data=Transient("503")))
     assert not tasks.retry_if_transient(None, None, Failed(data=BadDocument("truncated")))
 
 
 def test_nightly_processes_new_unfinished_and_not_too_often_failed_documents():
-    assert steps.needs_processing(None, 3)
-    assert steps.needs_processing(("fetched", 0), 3) and steps.needs_processing(("extracted", 0), 3)
-    assert steps.needs_processing(("failed", 2), 3) and not steps.needs_processing(("failed", 3), 3)
-    assert not steps.needs_processing(("loaded", 0), 3) and not steps.needs_processing(("skipped", 0), 3)
-    ref, dead = steps.DocRef("a" * 64), steps.DocRef(None, url="http://x/gone.pdf", fetch_attempts=4)
-    assert steps.given_up(ref, ("failed", 3), 3) and not steps.given_up(ref, ("failed", 2), 3)
-    assert steps.given_up(dead, None, 3) and not steps.given_up(dead, None, 4)
+    assert process.needs_processing(None, 3)
+    assert process.needs_processing(("fetched", 0), 3) and process.needs_processing(("extracted", 0), 3)
+    assert process.needs_processing(("failed", 2), 3) and not process.needs_processing(("failed", 3), 3)
+    assert not process.needs_processing(("loaded", 0), 3) and not process.needs_processing(("skipped", 0), 3)
+    ref, dead = documents.DocRef("a" * 64), documents.DocRef(None, url="http://x/gone.pdf", fetch_attempts=4)
+    assert process.given_up(ref, ("failed", 3), 3) and not process.given_up(ref, ("failed", 2), 3)
+    assert process.given_up(dead, None, 3) and not process.given_up(dead, None, 4)
 
 
 @pytest.mark.parametrize("where", ["file", "memory"])
@@ -160,20 +168,20 @@ def test_process_document_parameters_find_the_document_again(tmp_path, data_dir)
     engine = get_engine()
     upgrade(engine)
     f = copy_inbox(tmp_path / "in", ["d001.txt"]) / "d001.txt"
-    ref = steps.ref_from_path(f, url="https://gov.example/a.txt")
+    ref = documents.ref_from_path(f, url="https://gov.example/a.txt")
     assert ref.parameters() == {"sha256": ref.sha256, "path": str(f), "url": "https://gov.example/a.txt"}
-    steps.register(engine, ref)
+    process.register(engine, ref)
     # By sha256 alone: the documents row's path.
-    assert steps.resolve(engine, sha256=ref.sha256).path == str(f)
+    assert documents.resolve(engine, sha256=ref.sha256).path == str(f)
     # The file was replaced by the operator: its current bytes are processed.
     shutil.copy(INBOX / "d021.txt", f)
-    assert steps.resolve(engine, sha256=ref.sha256, path=str(f)).sha256 == steps.sha256_file(f)
+    assert documents.resolve(engine, sha256=ref.sha256, path=str(f)).sha256 == sha256_file(f)
     # The recorded path no longer holds those bytes, but the raw store does.
     from crawl.rawstore import open_store
     sha, stored, _ = open_store().put((INBOX / "d001.txt").read_bytes())
-    assert sha == ref.sha256 and steps.resolve(engine, sha256=ref.sha256).path == stored
+    assert sha == ref.sha256 and documents.resolve(engine, sha256=ref.sha256).path == stored
     with pytest.raises(BadDocument, match="document not found"):
-        steps.resolve(engine, sha256="f" * 64)
+        documents.resolve(engine, sha256="f" * 64)
     engine.dispose()
 
 
@@ -183,29 +191,35 @@ def test_a_report_in_several_files_is_one_document(tmp_path, data_dir):
     engine = get_engine()
     upgrade(engine)
     members = [str(INBOX / "d001.txt"), str(INBOX / "seed-004.txt")]
-    ref = steps.resolve(engine, members=members, url="https://gov.example/page.html")
-    assert ref.sha256 == steps.group_sha256(steps.sha256_file(m) for m in members)
-    steps.register(engine, ref)
-    extracted = steps.extract(ref)
+    ref = documents.resolve(engine, members=members, url="https://gov.example/page.html")
+    assert ref.sha256 == group_digest([sha256_file(m) for m in members])
+    process.register(engine, ref)
+    extracted = process.extract(ref)
     assert extracted["record"]["source"]["sha256"] == ref.sha256
-    assert steps.load(engine, ref, extracted).status == "loaded"
-    assert rows(engine, "SELECT sha256, format, source_url FROM documents") == [
+    assert process.load(engine, ref, extracted).status == "loaded"
+    assert rows(engine, "SELECT sha256, format, source_url FROM documents WHERE format = 'group'") == [
         {"sha256": ref.sha256, "format": "group", "source_url": "https://gov.example/page.html"}]
+    # Each member file is a document of its own too (lineage), as `gongkai load` records them.
+    members_seen = {r["sha256"] for r in rows(engine, "SELECT sha256 FROM documents WHERE format IS NULL")}
+    assert members_seen == {sha256_file(m) for m in members}
     engine.dispose()
 
 
 def test_the_summary_says_what_failed_and_links_the_runs():
-    ok = steps.DocOutcome("a.pdf", "loaded", "1" * 64, report_id=1)
-    bad = steps.DocOutcome("/in/b.pdf", "failed", "2" * 64, error="unreadable PDF", error_class="BadDocument",
-                           run_id="0f8c1e2a-0000-0000-0000-000000000000", run_url="http://ui/runs/flow-run/0f8c")
+    ok = process.Outcome("a.pdf", "loaded", "1" * 64, report_id=1)
+    bad = process.Outcome("/in/b.pdf", "failed", "2" * 64, error="unreadable PDF", error_class="BadDocument",
+                          url="https://gov.example/b.pdf", run_name="doc-gov.example-b.pdf-22222222",
+                          run_url="http://ui/runs/flow-run/0f8c")
     s = summary.build("nightly", "2026-11-22", [ok, bad], found=3, new=2, already=1,
                       findings={"apply.row_total": 2})
     assert s["documents"] == {"found": 3, "new": 2, "loaded": 1, "unchanged": 1, "skipped": 0, "failed": 1,
                               "busy": 0, "given_up": 0}
     msg = summary.failure_message(s)
-    assert msg.startswith("1 of 2 documents failed (b.pdf: unreadable PDF)") and "process-document" in msg
+    assert msg.startswith("1 of 2 documents failed (https://gov.example/b.pdf: unreadable PDF)")
+    assert "process-document" in msg
     md = summary.markdown(s)
-    assert "[0f8c1e2a](http://ui/runs/flow-run/0f8c)" in md and "`apply.row_total` | 2" in md
+    assert "| b.pdf | https://gov.example/b.pdf | 222222222222 | unreadable PDF |" in md
+    assert "[doc-gov.example-b.pdf-22222222](http://ui/runs/flow-run/0f8c)" in md and "`apply.row_total` | 2" in md
     assert summary.failure_message(summary.build("nightly", "d", [ok], found=1, new=1, already=0)) is None
 
 
@@ -238,17 +252,17 @@ def test_nightly_fails_when_a_document_fails_and_says_which(tmp_path, data_dir, 
     broken_pdf(inbox / "broken.pdf")
     state = nightly(inbox=str(inbox), return_state=True)
     assert state.is_failed()
-    assert "1 of 2 documents failed (broken.pdf: unreadable PDF" in state.message
-    s = state.result(raise_on_failure=False)
+    assert "1 of 2 documents failed (" in state.message and "broken.pdf: unreadable PDF" in state.message
+    s = summary_of(state)
     assert s["documents"]["loaded"] == 1 and [f["document"] for f in s["failed"]] == ["broken.pdf"]
     assert s["note"] == handoff.EPHEMERAL_NOTE  # no server, no deployment: nothing handed off
-    assert s["failed"][0]["run_id"] is None
+    assert s["failed"][0]["run_name"] is None
     docs = {r["filename"]: r for r in rows(get_engine(db_url), "SELECT * FROM documents")}
     assert docs["broken.pdf"]["status"] == "failed" and docs["broken.pdf"]["attempts"] == 1
     assert "unreadable PDF" in docs["broken.pdf"]["error_message"]
 
     # Tried again the next night (fewer than max_attempts failures) ...
-    assert nightly(inbox=str(inbox), return_state=True).result(raise_on_failure=False)["documents"]["new"] == 1
+    assert summary_of(nightly(inbox=str(inbox), return_state=True))["documents"]["new"] == 1
     # ... but not after max_attempts: given up (reprocess still takes it), and the run is fine.
     state = nightly(inbox=str(inbox), max_attempts=2, return_state=True)
     assert state.is_completed(), state.message
@@ -265,17 +279,19 @@ def test_process_document_by_sha256_or_path_and_its_run_fails_with_the_error(tmp
 
     bad = broken_pdf(tmp_path / "broken.pdf")
     state = process_document(path=str(bad), return_state=True)
-    assert state.is_failed() and "broken.pdf: unreadable PDF" in state.message
+    # One line an operator can act on: the file, where it is, its hash, the error, what to do.
+    assert state.is_failed() and state.message.startswith(f"broken.pdf ({bad}, sha256 ")
+    assert "unreadable PDF" in state.message and state.message.endswith("then Retry this run")
     # Fixed (the file replaced): the same parameters now load it.
     shutil.copy(INBOX / "d002.pdf", bad)
-    assert process_document(path=str(bad), sha256=steps.sha256_file(INBOX / "d003.docx"))["status"] == "loaded"
+    assert process_document(path=str(bad), sha256=sha256_file(INBOX / "d003.docx"))["status"] == "loaded"
 
 
 def test_database_errors_are_retried_and_document_errors_are_not(tmp_path, data_dir, db_url, monkeypatch):
     import storage
 
     calls = {"load": 0, "extract": 0}
-    real_load, real_extract = storage.load_record, steps.extract
+    real_load, real_extract = storage.load_record, process.extract
 
     def flaky_load(*a, **k):
         calls["load"] += 1
@@ -288,7 +304,7 @@ def test_database_errors_are_retried_and_document_errors_are_not(tmp_path, data_
         return real_extract(ref)
 
     monkeypatch.setattr(storage, "load_record", flaky_load)
-    monkeypatch.setattr(steps, "extract", counted_extract)
+    monkeypatch.setattr(process, "extract", counted_extract)
     assert process_document(path=str(INBOX / "d021.txt"))["status"] == "loaded"
     assert calls["load"] == 3  # two retries
 
@@ -305,7 +321,7 @@ def test_a_retry_reuses_the_extraction_that_succeeded(tmp_path, data_dir, db_url
 
     f = unique_html(copy_inbox(tmp_path / "in", ["d019.html"]) / "d019.html")
     calls = {"extract": 0}
-    real_extract, real_load = steps.extract, storage.load_record
+    real_extract, real_load = process.extract, storage.load_record
 
     def counted_extract(ref):
         calls["extract"] += 1
@@ -314,7 +330,7 @@ def test_a_retry_reuses_the_extraction_that_succeeded(tmp_path, data_dir, db_url
     def down(*a, **k):
         raise OperationalError("INSERT", {}, ConnectionRefusedError("database down"))
 
-    monkeypatch.setattr(steps, "extract", counted_extract)
+    monkeypatch.setattr(process, "extract", counted_extract)
     monkeypatch.setattr(storage, "load_record", down)
     state = process_document(path=str(f), return_state=True)
     assert state.is_failed() and "database down" in state.message
@@ -329,17 +345,17 @@ def test_a_retry_reuses_the_extraction_that_succeeded(tmp_path, data_dir, db_url
 def test_reprocess_failed_documents_after_the_cause_is_fixed(tmp_path, data_dir, db_url, monkeypatch):
     inbox = copy_inbox(tmp_path / "inbox", ["d001.txt", "d014.html"])
     unique_html(inbox / "d014.html")
-    real_extract = steps.extract
+    real_extract = process.extract
 
     def buggy(ref):
         if ref.path.endswith("d014.html"):
             raise IndexError("list index out of range")  # an extractor bug, not the document's fault
         return real_extract(ref)
 
-    monkeypatch.setattr(steps, "extract", buggy)
+    monkeypatch.setattr(process, "extract", buggy)
     state = nightly(inbox=str(inbox), return_state=True)
-    assert state.is_failed() and "d014.html: IndexError: list index out of range" in state.message
-    monkeypatch.setattr(steps, "extract", real_extract)  # the fix ships
+    assert state.is_failed() and "d014.html: internal error (IndexError: list index out of range)" in state.message
+    monkeypatch.setattr(process, "extract", real_extract)  # the fix ships
     state = reprocess(status="failed", return_state=True)
     assert state.is_completed(), state.message
     assert state.result()["documents"]["loaded"] == 1
@@ -390,7 +406,7 @@ def test_backfill_fetches_urls_into_the_raw_store(data_dir, db_url, site):
     urls = [f"{site}/xxgk/ndbg/r001.pdf", f"{site}/xxgk/ndbg/gone.pdf"]
     state = backfill(urls=urls, allow_private=True, return_state=True)
     assert state.is_failed() and "gone.pdf" in state.message and "404" in state.message
-    s = state.result(raise_on_failure=False)
+    s = summary_of(state)
     assert s["documents"]["loaded"] == 1 and s["documents"]["failed"] == 1
     [doc] = rows(get_engine(db_url), "SELECT source_url, path, status FROM documents")
     assert doc["source_url"] == urls[0] and doc["status"] == "loaded" and "/raw/" in doc["path"]
@@ -402,7 +418,7 @@ def test_nightly_crawls_the_sources_and_then_only_what_changed(tmp_path, data_di
                        "    allow_private: true\n    limits: {delay_s: 0}\n", encoding="utf-8")
     state = nightly(sources=str(sources), return_state=True)
     assert state.is_failed() and "gone.pdf" in state.message and "404" in state.message  # a dead link
-    s = state.result(raise_on_failure=False)
+    s = summary_of(state)
     assert (s["crawl"]["reports"], s["crawl"]["new"], s["crawl"]["failed"]) == (3, 2, 1)
     assert s["documents"]["loaded"] == 2 and s["documents"]["failed"] == 1
     urls = {r["source_url"] for r in rows(get_engine(db_url), "SELECT source_url FROM documents")}

@@ -9,7 +9,7 @@ from prefect_fixtures import data_dir  # noqa: F401
 from conftest import INBOX, SHARED
 from flows import tasks
 from flows.embedded import ephemeral_server
-from flows.nightly import nightly
+from flows.nightly import RunFailed, nightly
 from flows.settings import FlowSettings, make_task_runner
 from test_flows import warehouse
 
@@ -43,7 +43,8 @@ def run(runner: str, corpus, url: str, refresh_cache: bool = True):
     flow = nightly.with_options(task_runner=make_task_runner(settings))
     # refresh_cache: extract for real on each runner, not from the other one's cache.
     state = flow(inbox=str(corpus), database_url=url, refresh_cache=refresh_cache, return_state=True)
-    summary = state.result(raise_on_failure=False)
+    data = state.result(raise_on_failure=False)
+    summary = data.summary if isinstance(data, RunFailed) else data
     assert isinstance(summary, dict), state.message
     tasks.dispose_engines()
     return summary["documents"], summary["findings_by_rule"], warehouse(url)

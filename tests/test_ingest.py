@@ -2,7 +2,7 @@
 import shutil
 
 from conftest import INBOX, truth_of
-from gongkai.ingest import process_file
+from gongkai.process import process_file
 from storage_fixtures import db_url, engine, pg_database, rows, scalar  # noqa: F401
 from typer.testing import CliRunner
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.template import APPLY_COLUMNS
 from storage.crossyear import CARRY_CHAIN, IN_FORCE_CHAIN, chain_findings
 from storage.load import load_record
-from storage.models import Finding
+from storage.models import ReportFinding
 from storage_fixtures import db_url, engine, make_record, num, pg_database, rows, scalar  # noqa: F401
 
 COLS = [c.key for c in APPLY_COLUMNS]
@@ -63,7 +63,7 @@ def test_broken_chain_gives_findings_on_the_later_report(engine):
     assert res.cross_year_findings == 2
     assert cross(engine) == [(2023, IN_FORCE_CHAIN, "normative", 8.0, 9.0), (2023, CARRY_CHAIN, "total", 2.0, 3.0)]
     with engine.connect() as conn:  # through the model, so that JSON columns come back decoded
-        f = conn.execute(select(Finding.cells, Finding.detail).where(Finding.rule == CARRY_CHAIN)).one()
+        f = conn.execute(select(ReportFinding.cells, ReportFinding.detail).where(ReportFinding.rule == CARRY_CHAIN)).one()
     assert f.cells == ["apply.carried_in.total"]
     assert f.detail["previous_year"] == 2022 and f.detail["previous_cells"] == ["apply.carried_forward.total"]
     # the record's own findings are untouched

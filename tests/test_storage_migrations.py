@@ -18,7 +18,7 @@ from storage.views import VIEW_NAMES
 from storage_fixtures import db_url, engine, pg_database, rows, scalar  # noqa: F401
 
 TABLES = {"documents", "agencies", "agency_names", "reports", "report_documents", "report_cells", "findings",
-          "cell_labels"}
+          "cell_labels", "columns"}
 
 
 def _views(eng) -> set[str]:
@@ -29,12 +29,12 @@ def test_upgrade_from_empty_then_downgrade_base(db_url):
     eng = get_engine(db_url)
     try:
         assert current_revision(eng) is None
-        assert upgrade(db_url) == head_revision() == "0001"
+        assert upgrade(db_url) == head_revision() == "0002"
         assert TABLES <= set(inspect(eng).get_table_names())
         assert _views(eng) == set(VIEW_NAMES)
         for v in VIEW_NAMES:  # the views run on this database
             assert scalar(eng, f"SELECT COUNT(*) FROM {v}") == 0
-        assert upgrade(db_url) == "0001"  # again: nothing to do
+        assert upgrade(db_url) == "0002"  # again: nothing to do
 
         assert downgrade(db_url, "base") is None
         eng.dispose()
@@ -42,7 +42,7 @@ def test_upgrade_from_empty_then_downgrade_base(db_url):
         assert left == set()
         assert _views(eng) == set()
 
-        assert upgrade(db_url) == "0001"  # and back up
+        assert upgrade(db_url) == "0002"  # and back up
         assert scalar(eng, "SELECT COUNT(*) FROM cell_labels") == len(all_cell_defs())
     finally:
         eng.dispose()
@@ -112,5 +112,5 @@ def test_database_url_setting(monkeypatch, tmp_path):
 def test_default_sqlite_file_is_created_in_the_data_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("GONGKAI_DATABASE_URL", raising=False)
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "nested" / "data"))
-    assert upgrade() == "0001"
+    assert upgrade() == "0002"
     assert (tmp_path / "nested" / "data" / "gongkai.sqlite").is_file()

@@ -56,6 +56,9 @@ def text_of(el) -> str:
 def title_of_anchor(a) -> str:
     """The fuller of the anchor's `title` attribute and its text (lists truncate with "…")."""
     text, attr = text_of(a), (a.get("title") or "").strip()
+    if not text and not attr:   # a picture link: its alt text (a nav button "政务公开")
+        img = a.find(".//img")
+        attr = ((img.get("alt") or img.get("title") or "").strip()) if img is not None else ""
     return attr if len(attr) > len(text.rstrip("…. ")) else text
 
 

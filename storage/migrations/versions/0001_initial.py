@@ -16,7 +16,7 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-from storage.labels import label_rows
+from storage.cell_labels import label_rows
 from storage.views import V1, create_statements, drop_statements
 
 revision: str = "0001"

@@ -1,7 +1,7 @@
-"""`gongkai crawl` and `gongkai sources`: a thin layer over `crawl.run.crawl`.
+"""`gongkai crawl` and `gongkai sources`: a thin layer over `crawl.run.crawl`, and with
+`--load` over the one processing path (`gongkai.process`).
 
-Mount with `app.add_typer(crawl.cli.app)` (its commands join the parent's: `crawl`, and
-the `sources` group). Exit status: 0 the crawl ran (per-URL failures are in the summary and
+Mounted by `gongkai.cli` (its commands join the parent's: `crawl`, and the `sources` group). Exit status: 0 the crawl ran (per-URL failures are in the summary and
 the `--json` lines), 1 the sources file or a source name is wrong, 2 usage (typer's own).
 """
 from __future__ import annotations
@@ -81,9 +81,11 @@ def print_summary(summary: CrawlSummary, *, dry_run: bool, console: Console = er
                          *((("would fetch", summary.planned),) if dry_run else
                            (("new", summary.new), ("unchanged", summary.unchanged), ("failed", summary.failed))),
                          ("bodies downloaded", summary.downloads), ("304 not modified", summary.not_modified),
-                         ("robots.txt refused", summary.robots_blocked)):
+                         ("robots.txt refused", summary.robots_blocked), ("skipped", len(summary.skipped))):
         t.add_row(label, str(value))
     console.print(t)
+    for s in summary.skipped[:20]:
+        console.print(f"[yellow]skipped[/] {s['title'] or s['url']}  ({s['skipped']})", highlight=False, soft_wrap=True)
     for url, message in summary.errors[:20]:
         console.print(f"[red]✗[/] {url}  {message}", highlight=False, soft_wrap=True)
     if len(summary.errors) > 20:
@@ -136,28 +138,30 @@ def crawl_command(
                       f"{rep.agency or '?'}  {rep.url}" + (f"  [red]{rep.error}[/]" if rep.error else ""))
 
     summary = run_crawl(chosen, settings, dry_run=dry_run, on_report=show, progress=not quiet)
+    if as_json:
+        for skipped in summary.skipped:
+            print(json.dumps(skipped, ensure_ascii=False), flush=True)
     if not quiet:
         print_summary(summary, dry_run=dry_run)
 
 
 def _warehouse_hook(database_url: str | None, load: bool) -> Callable[[FoundReport], None]:
     """Register every fetched file as a document (lineage URL → sha256); with `load`, process
-    the new ones (extract → normalize → validate → load) as they arrive."""
-    from gongkai.ingest import process_file
+    the new reports (extract → normalize → validate → load) as they arrive, through the same
+    path as `gongkai load` and the flows (`gongkai.process.process`)."""
+    from gongkai.documents import ref_from_report
+    from gongkai.process import process
     from storage import DocumentInfo, database_url as resolve_url, get_engine, register_document, upgrade
 
     engine = get_engine(resolve_url(database_url))
     upgrade(engine)
 
     def hook(rep: FoundReport) -> None:
-        fetched = [f for f in rep.files if f.sha256]
-        for f in fetched:
-            register_document(engine, DocumentInfo(**f.document_fields()))
-        if load and rep.status == "new" and fetched:
-            main = fetched[0]
-            members = [Path(f.path) for f in fetched] if rep.kind == "image" and len(fetched) > 1 else None
-            process_file(engine, Path(main.path), source_url=main.url, referrer_url=main.page_url,
-                         members=members)
+        for f in rep.files:
+            if f.sha256:
+                register_document(engine, DocumentInfo(**f.document_fields()))
+        if load and rep.status == "new" and rep.members():
+            process(engine, ref_from_report(rep))
 
     return hook
 
@@ -165,7 +169,7 @@ def _warehouse_hook(database_url: str | None, load: bool) -> Callable[[FoundRepo
 @sources_app.command("add")
 def sources_add(
     name: str = typer.Argument(..., help="A short name: letters, digits, - and _."),
-    url: list[str] = typer.Argument(..., help="Start URL(s): the annual-report column or 政府信息公开 page."),
+    url: list[str] = typer.Argument(..., help="Start URL(s): the annual-report column, the 政务公开 page or the home page."),
     sources: Optional[Path] = SourcesOpt,
     cms: str = typer.Option("auto", "--cms", help="auto|hanweb|trs|gkmlpt|generic"),
     agency: Optional[str] = typer.Option(None, "--agency", help="Agency, when listings do not name it."),
