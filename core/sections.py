@@ -17,15 +17,25 @@ from core import labels
 
 MAX_HEADING = 40
 
-# (section number, test on the squashed text with any leading "N、" removed)
-_SECTION_TESTS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(r"^总体情况")),
-    (2, re.compile(r"^(?:行政机关)?主动公开政府信息(?:工作)?情况")),
-    (3, re.compile(r"^收到和处理政府信息公开申请(?:情况|的情况)")),
-    (4, re.compile(r"^(?:因)?政府信息公开(?:工作)?(?:被申请)?行政复议.{0,6}行政诉讼.{0,4}情况")),
-    (5, re.compile(r"^(?:政府信息公开工作)?存在(?:的)?(?:主要)?问题")),
-    (6, re.compile(r"^(?:其他需要报告的事项|其他事项|下一步工作)")),
-]
+# The six sections' wording, in one place: per section, its heading (matched at the start of
+# a squashed line, any leading "N、" removed) and the phrase that betrays it anywhere in a
+# page's text (how the HTML reader recognises the article among a CMS page's chrome).
+SECTION_WORDING: dict[int, tuple[str, str]] = {
+    1: (r"总体情况", r"总体情况"),
+    2: (r"(?:行政机关)?主动公开政府信息(?:工作)?情况", r"主动公开政府信息(?:工作)?(?:的)?情况"),
+    3: (r"收到和处理政府信息公开申请(?:情况|的情况)", r"收到和处理政府信息公开申请"),
+    4: (r"(?:因)?政府信息公开(?:工作)?(?:被申请)?行政复议.{0,6}行政诉讼.{0,4}情况", r"行政复议.{0,6}行政诉讼"),
+    5: (r"(?:政府信息公开工作)?存在(?:的)?(?:主要)?问题", r"存在(?:的)?(?:主要)?问题"),
+    6: (r"(?:其他需要报告的事项|其他事项|下一步工作)", r"其他需要报告的事项"),
+}
+REPORT_TITLE_PHRASE = r"政府信息公开(?:工作)?年度报告|政府信息公开年报"
+"""The report's name as a page's title or text says it."""
+TITLE_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度报告", "信息公开工作年度报告", "政务公开工作年度报告",
+               "政府信息公开工作报告", "年度报告")
+"""The words that end a report's title, most specific first ("年度报告" alone last)."""
+
+_SECTION_TESTS: list[tuple[int, re.Pattern[str]]] = [(n, re.compile("^" + heading))
+                                                    for n, (heading, _) in SECTION_WORDING.items()]
 _NUMBERED = re.compile(r"^([一二三四五六])[、.,]")
 _SUB_ENUM = re.compile(r"^\([一二三四五六七八九十]+\)")
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.sections import REPORT_TITLE_PHRASE, SECTION_WORDING
+
 # --- text helpers shared with html.py ---------------------------------------------------
 
 _WS = re.compile(r"\s+")
@@ -24,14 +26,7 @@ def compact(text: str) -> str:
 # The report's own words: the title phrase and the stems of the six section headings and
 # of the two table sections (format.md §1.2). Used to recognise the article on a page.
 _REPORT_PHRASES = tuple(re.compile(p) for p in (
-    r"政府信息公开(?:工作)?年度报告|政府信息公开年报",
-    r"总体情况",
-    r"主动公开政府信息(?:工作)?(?:的)?情况",
-    r"收到和处理政府信息公开申请",
-    r"行政复议.{0,6}行政诉讼",
-    r"存在(?:的)?(?:主要)?问题",
-    r"其他需要报告的事项",
-))
+    REPORT_TITLE_PHRASE, *(phrase for _, phrase in SECTION_WORDING.values())))
 
 
 def report_phrase_count(compact_text: str, sections_only: bool = False) -> int:

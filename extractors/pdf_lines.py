@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
-BBox = tuple[float, float, float, float]
+from core.document import BBox
 
 SPACE_GAP = 0.25
 """A gap wider than this fraction of the font size between two non-CJK glyphs is a space."""

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 from pdfplumber.utils import obj_to_edges
 
-from extractors.pdf_lines import BBox, Line, chars_to_lines, join_lines, lines_bbox
-from core.document import Cell, Provenance, Table
+from extractors.pdf_lines import Line, chars_to_lines, join_lines, lines_bbox
+from core.document import BBox, Cell, Provenance, Table
 from core.geometry import cluster_positions
 
 SNAP_TOLERANCE = 3.0

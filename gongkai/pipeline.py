@@ -129,7 +129,7 @@ def report_paths(paths: list[Path]) -> list[list[Path]]:
 
 def looks_like_report(doc: ExtractedDocument, record: Record) -> bool:
     from core import sections
-    from normalize.metadata import TITLE_WORDS
+    from core.sections import TITLE_WORDS
 
     if any(s in ("found", "partial") for s in record.tables.values()):
         return True

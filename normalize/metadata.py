@@ -14,9 +14,8 @@ import unicodedata
 from datetime import date
 
 from core.document import ExtractedDocument
+from core.sections import TITLE_WORDS
 
-TITLE_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度报告", "信息公开工作年度报告", "政务公开工作年度报告",
-               "政府信息公开工作报告", "年度报告")
 _YEAR = r"(20[0-4]\d)"
 _TITLE = re.compile(_YEAR + r"\s*年(?:度)?\s*(?:的)?\s*$")
 _LEAD_YEAR = re.compile(r"^" + _YEAR + r"\s*年(?:度)?\s*")
