@@ -136,11 +136,13 @@ def table4_layout(values: list[int]) -> Layout:
     return Layout(b, [3.0] * 15, title="四、政府信息公开行政复议、行政诉讼情况")
 
 
-def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = False, line_px: int = 2):
-    """Draw a layout: wrapped, centred cell texts; every cell's outline when `ruled`."""
+def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = False, line_px: int = 2,
+           font_file: Path | None = None):
+    """Draw a layout: wrapped, centred cell texts; every cell's outline when `ruled`.
+    `font_file` overrides the Noto face chosen by `serif`."""
     from PIL import Image, ImageDraw, ImageFont
 
-    path = cjk_font(serif)
+    path = font_file or cjk_font(serif)
     if path is None:
         raise RuntimeError("no CJK font (apt install fonts-noto-cjk)")
     font = ImageFont.truetype(str(path), font_px)
