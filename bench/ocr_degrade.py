@@ -65,21 +65,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--template", action="append", choices=["2019", "2021"], help="default: both")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write every result here")
+    ap.add_argument("--code", type=Path, help="a folder holding another version of the `ocr` package to measure")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the wrong and missing cells")
     args = ap.parse_args(argv)
+    if args.code:
+        sys.path.insert(0, str(args.code.resolve()))
     axes = args.axis or list(D.STEPS)
     templates = args.template or ["2021", "2019"]
     fonts = D.faces()
     if not fonts:
         print("no CJK font installed (apt install fonts-noto-cjk)", file=sys.stderr)
         return 1
-    # each template in another face: sans for 2021, serif (or a Kai/Ming face) for 2019
+    # each template in another face: sans for 2021, serif (or a Kai/Ming face) for 2019,
     face_of = {"2021": fonts.get("sans") or next(iter(fonts.values())),
                "2019": fonts.get("serif") or fonts.get("uming") or fonts.get("ukai") or next(iter(fonts.values()))}
     from ocr.backends import get_backend
 
     get_backend()  # model load outside the timings
-    drawn = {t: [(tab, D.draw(tab, face_of[t])) for tab in D.report_tables(t, args.seed)] for t in templates}
+    # and in another layout: 2021 with rows as tight as office programs print them
+    drawn = {t: [(tab, D.draw(tab, face_of[t], tight=t == "2021")) for tab in D.report_tables(t, args.seed)]
+             for t in templates}
     results = []
     print(f"{'axis':<12}{'step':<34}{'tpl':<6}{'right':>10}{'acc':>8}{'wrong':>7}{'flag':>6}{'miss':>6}"
           f"{'tables':>8}{'cpu s':>8}")

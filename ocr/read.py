@@ -35,6 +35,9 @@ from .grid import BBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
 """Ink blobs smaller than this × text height² are noise (scan grain, JPEG ringing)."""
+DASH_WIDTH = 0.2
+"""A bar at least this × text height wide and 2.5 times as wide as high, next to a glyph, is a
+minus sign or a dash, however few pixels it has."""
 MIN_GLYPH = 0.3
 """A glyph is at least this × text height wide or high; a smaller mark is text only next to
 one, and a cell whose lines are all smaller reads as empty."""
@@ -106,11 +109,18 @@ def text_ink(scan: PageScan) -> np.ndarray:
     big = size >= MIN_GLYPH * scan.text_h
     big[0] = False
     speck = stats[:, cv2.CC_STAT_AREA] < max(4.0, SPECK * scan.text_h ** 2)
+    # a minus sign (or the bar of "—") is a thin bar: as small as a speck at 150 dpi, but
+    # never round; next to a glyph it is kept, or "-2" reads as 2 with full confidence
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= 2.5 * h)
     glyphs = big[labels].astype(np.uint8)
     near = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 0.6))), np.uint8))
     touching = np.zeros(n, bool)
     touching[np.unique(labels[(near > 0) & (labels > 0)])] = True
-    keep = big | (touching & ~speck)
+    wide = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 1.2))), np.uint8))
+    beside = np.zeros(n, bool)  # a serif minus sits up to half an em before its digit
+    beside[np.unique(labels[(wide > 0) & (labels > 0)])] = True
+    keep = big | (touching & ~speck) | (beside & bar)
     keep[0] = False
     return np.where(keep[labels], ink, 0).astype(np.uint8)
 

@@ -187,9 +187,10 @@ def report_tables(template: str = "2021", seed: int = 1) -> list[TablePicture]:
     return [active_layout(template, rnd), applications_layout(template, rnd), review_layout(rnd)]
 
 
-def draw(table: TablePicture, face: Path | None = None, line_px: int = 2):
-    """The table at 300 dpi (10.5-pt text)."""
-    return F.render(table.layout, font_px=BASE_FONT_PX, line_px=line_px, font_file=face)
+def draw(table: TablePicture, face: Path | None = None, tight: bool = False, line_px: int = 2):
+    """The table at 300 dpi (10.5-pt text); `tight`: rows as tight as office programs print
+    them (text 0.1 font sizes from the rulings), else roomy cells."""
+    return F.render(table.layout, font_px=BASE_FONT_PX, line_px=line_px, font_file=face, pad=0.1 if tight else 0.35)
 
 
 # --- degradations -----------------------------------------------------------------------------
@@ -200,7 +201,8 @@ class Step:
     """One degradation setting. dpi: the scan's resolution (from 300); angle: degrees;
     quality: JPEG quality (None = PNG); noise: gaussian sigma in gray levels; blur: sigma in
     scan pixels; light: how much darker the darkest corner of the paper is (0–1, a phone photo
-    under a lamp); perspective: corner displacement as a share of the picture's size; gray:
+    under a lamp); perspective: corner displacement as a share of the picture's shorter
+    side (0.02: edges converge by up to about 2°); gray:
     a grayscale scan."""
 
     name: str
@@ -229,7 +231,7 @@ STEPS: dict[str, list[Step]] = {
     "noise": _axis("noise", noise=[6.0, 12.0, 20.0]),
     "blur": _axis("blur", blur=[0.6, 1.0, 1.4]),
     "light": _axis("light", light=[0.3, 0.5, 0.65]),
-    "perspective": _axis("perspective", perspective=[0.01, 0.02, 0.03]),
+    "perspective": _axis("perspective", perspective=[0.01, 0.02, 0.03, 0.04]),
     "combined": [
         Step("scan 150dpi 1.5° q60 noise", dpi=150, angle=1.5, quality=60, noise=8.0, blur=0.5, gray=True),
         Step("scan 120dpi -2.5° q50 noise", dpi=120, angle=-2.5, quality=50, noise=8.0, blur=0.6),
@@ -254,10 +256,12 @@ def scan(img, step: Step, seed: int = 0):
     arr = np.asarray(img.convert("RGB")).astype(np.uint8)
     h, w = arr.shape[:2]
     if step.perspective:
-        d = step.perspective
+        # each corner moves by up to `perspective` × the shorter side, so that a line's angle
+        # changes by at most about 2 × perspective radians whatever the picture's shape
+        d = step.perspective * min(w, h)
         src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
         signs = rng.choice([-1.0, 1.0], size=(4, 2))
-        dst = src + np.float32(signs * rng.uniform(0.5, 1.0, size=(4, 2)) * [w * d, h * d])
+        dst = src + np.float32(signs * rng.uniform(0.5, 1.0, size=(4, 2)) * d)
         dst -= dst.min(axis=0)
         m = cv2.getPerspectiveTransform(src, np.float32(dst))
         size = (int(math.ceil(dst[:, 0].max())), int(math.ceil(dst[:, 1].max())))
@@ -328,3 +332,38 @@ def continued_pages(table: TablePicture, cut: int, header_rows: int = 3, note: b
         n = max(b.row + b.row_span for b in second)
         second.append(F.Box(n, 0, 1, lay.n_cols, NOTE))
     return F.Layout(first, lay.col_widths, title=lay.title), F.Layout(second, lay.col_widths)
+
+
+def report_tiff(template: str = "2021", seed: int = 1, cut: int = 12, step: Step | None = None,
+                face: Path | None = None, tight: bool = False) -> tuple[bytes, dict[str, int | float]]:
+    """A whole report scanned into one multi-page TIFF (A4 pages at 150 dpi): page 1 the title
+    and table 二, page 2 table 三 down to grid row `cut`, page 3 the rest of table 三 under
+    its repeated header rows with a note (注：…) below it, then table 四. Each page goes
+    through `scan(step)` (a different seed each); returns (TIFF bytes, truth)."""
+    from PIL import Image
+
+    step = step or Step("scan", dpi=150)
+    tabs = report_tables(template, seed)
+    truth: dict[str, int | float] = {}
+    for t in tabs:
+        truth.update(t.truth)
+    active, apply, review = tabs
+    first, second = continued_pages(apply, cut)
+
+    def pic(layout: F.Layout):
+        return F.render(layout, font_px=BASE_FONT_PX, font_file=face, pad=0.1 if tight else 0.35)
+
+    width = int(8.27 * BASE_DPI)
+    pages = [
+        F.page([f"示例市统计局{2020 if template == '2019' else 2022}年政府信息公开工作年度报告", "一、总体情况",
+                "本机关认真贯彻落实《中华人民共和国政府信息公开条例》。", pic(active.layout)],
+               width=width, margin=int(0.6 * BASE_DPI), font_px=BASE_FONT_PX),
+        F.page([pic(first)], width=width, margin=int(0.6 * BASE_DPI), font_px=BASE_FONT_PX),
+        F.page([pic(second), pic(review.layout), "五、存在的主要问题及改进情况"], width=width,
+               margin=int(0.6 * BASE_DPI), font_px=BASE_FONT_PX),
+    ]
+    frames = [scan(p, step, seed=seed * 10 + k).convert("L") for k, p in enumerate(pages)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate",
+                   dpi=(step.dpi, step.dpi))
+    return buf.getvalue(), truth
