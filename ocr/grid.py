@@ -514,9 +514,9 @@ def trim_overhang(s: Segment, cross: np.ndarray, tol: int, overhang: int) -> Seg
         return s
     first, last = int(hits[0]), int(hits[-1]) + 1
     start, end = s.start, s.end
-    if tol < first - start <= overhang:
+    if 0 < first - start <= overhang:
         start = first
-    if tol < end - last <= overhang:
+    if 0 < end - last <= overhang:
         end = last
     if (start, end) == (s.start, s.end) or end - start < 2 * tol:
         return s
