@@ -36,7 +36,7 @@ from .grid import BBox, GridCell, PageScan, TableGrid
 SPECK = 0.012
 """Ink blobs smaller than this × text height² are noise (scan grain, JPEG ringing)."""
 DASH_WIDTH = 0.2
-"""A bar at least this × text height wide and 2.5 times as wide as high, next to a glyph, is a
+"""A bar at least this × text height wide and 1.8 times as wide as high, next to a glyph, is a
 minus sign or a dash, however few pixels it has."""
 MIN_GLYPH = 0.3
 """A glyph is at least this × text height wide or high; a smaller mark is text only next to
@@ -112,7 +112,7 @@ def text_ink(scan: PageScan) -> np.ndarray:
     # a minus sign (or the bar of "—") is a thin bar: as small as a speck at 150 dpi, but
     # never round; next to a glyph it is kept, or "-2" reads as 2 with full confidence
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= 2.5 * h)
+    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= 1.8 * h)
     glyphs = big[labels].astype(np.uint8)
     near = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 0.6))), np.uint8))
     touching = np.zeros(n, bool)
