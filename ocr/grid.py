@@ -42,6 +42,9 @@ BBox = tuple[int, int, int, int]
 
 MAX_SKEW = 3.0
 """Degrees searched either way for the skew; scans and photos of pages stay within this."""
+UPSCALE_BELOW, UPSCALE_TO, MAX_UPSCALE = 14.0, 20.0, 2.5
+"""A picture whose text is under UPSCALE_BELOW pixels high is enlarged so that it is about
+UPSCALE_TO (at most MAX_UPSCALE times) before anything else."""
 PERSPECTIVE_MIN = 0.4
 """Opposite table borders converging by more than this (degrees) are a photo's perspective,
 undone by a homography from the outline; less is left to the line steps."""
@@ -399,14 +402,26 @@ def prepare(image: np.ndarray) -> PageScan:
     h, w = image.shape[:2]
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     ink = binarize(gray)
-    angle = find_skew(ink)
     matrix = None
+    small_text = text_height(ink)
+    if small_text < UPSCALE_BELOW:
+        # a picture at 80–100 dpi (pasted into a DOCX or a web page): its rulings are under
+        # a pixel wide and its glyphs 11–13 px high; drawn larger, lines and strokes survive
+        # the binarisation and the line masks
+        k = min(MAX_UPSCALE, UPSCALE_TO / small_text)
+        image = cv2.resize(image, (int(round(w * k)), int(round(h * k))), interpolation=cv2.INTER_CUBIC)
+        matrix = np.diag([k, k, 1.0])
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
+    angle = find_skew(ink)
     paper = _paper(image)
     if abs(angle) >= SKEW_MIN:
+        h0, w0 = image.shape[:2]
         r = math.radians(abs(angle))
-        nw, nh = int(math.ceil(w * math.cos(r) + h * math.sin(r))), int(math.ceil(h * math.cos(r) + w * math.sin(r)))
-        rot = _rotation_matrix(angle, (w, h), (nw, nh))
-        matrix = _h3(rot)
+        nw = int(math.ceil(w0 * math.cos(r) + h0 * math.sin(r)))
+        nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
+        rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
+        matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
         image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
