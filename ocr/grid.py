@@ -65,9 +65,6 @@ BORDER_COVERAGE = 0.5
 """A border between two atomic cells drawn over less than this share is missing: merged."""
 MIN_TABLE_LINES = 2
 """A table has at least this many row boundaries and this many column boundaries."""
-FAINT_RUN, FAINT_C = 1.0, 6
-"""Faint rulings: the run (× text height) the gray picture is averaged over along a line,
-and the local-threshold offset (gray levels) a line must be darker than its surroundings."""
 OVERHANG = 1.0
 """A ruling that runs past its last crossing line by at most this × text height is cut back
 there (a glyph touching the ruling extends it); a longer overhang is an open table side."""
@@ -454,44 +451,17 @@ def prepare(image: np.ndarray) -> PageScan:
 # --- 2. ruling lines ----------------------------------------------------------------------
 
 
-def ruling_masks(ink: np.ndarray, text_h: float, gray: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ruling_masks(ink: np.ndarray, text_h: float) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) line masks: a short close bridges dotted or broken lines, an
-    opening longer than any glyph stroke keeps only lines.
-
-    With `gray`, faint rulings are found too (`faint_lines`): a thin gray line in a noisy
-    or blurred 120-dpi scan falls apart in the ink mask, but averaged along its own
-    direction it stands out of the noise."""
+    opening longer than any glyph stroke keeps only lines."""
     hk = max(15, int(H_KERNEL * text_h))
     vk = max(10, int(V_KERNEL * text_h))
     gap = max(2, int(round(text_h / 12)))
-    h_src, v_src = ink, ink
-    if gray is not None:
-        h_src = cv2.bitwise_or(ink, faint_lines(gray, text_h, "h"))
-        v_src = cv2.bitwise_or(ink, faint_lines(gray, text_h, "v"))
-    h = cv2.morphologyEx(h_src, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     h = cv2.morphologyEx(h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
-    v = cv2.morphologyEx(v_src, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     v = cv2.morphologyEx(v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     return h, v
-
-
-def faint_lines(gray: np.ndarray, text_h: float, axis: str) -> np.ndarray:
-    """Thin dark structures along `axis`: the gray picture averaged over a run of FAINT_RUN
-    text heights along the axis (noise and JPEG blocks average out, a line keeps its
-    contrast), thresholded locally, then stripped of what is thick across the axis (text
-    smeared into bands), so that only line-thin marks are added to the ink."""
-    k = max(5, int(FAINT_RUN * text_h))
-    thin = max(3, int(round(text_h / 4)))
-    if axis == "h":
-        smooth = cv2.blur(gray, (k, 1))
-        across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, thin))
-    else:
-        smooth = cv2.blur(gray, (1, k))
-        across = cv2.getStructuringElement(cv2.MORPH_RECT, (thin, 1))
-    block = min(51, max(15, (min(gray.shape) // 40) | 1))
-    mask = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, FAINT_C)
-    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, across)
-    return cv2.subtract(mask, thick)
 
 
 def mask_to_segments(mask: np.ndarray, axis: str, max_thickness: int) -> list[Segment]:

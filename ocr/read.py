@@ -272,8 +272,10 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     keys = [glyph_key(ink, box) for _, box in lines]
     results = recognize_once(backend, crops, keys) if crops else []
     readings: dict[int, list[Reading]] = {}
-    for (k, _), r in zip(lines, results):
+    boxes: dict[int, list[BBox]] = {}
+    for (k, box), r in zip(lines, results):
         readings.setdefault(k, []).append(r)
+        boxes.setdefault(k, []).append(box)
     raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
     num_cols, num_rows = numeric_lines(grid.cells, raw)
     out = []
@@ -285,6 +287,13 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             continue
         in_numbers = any(col in num_cols for col in range(c.col, c.col + c.col_span)) or c.row in num_rows
         digits = "".join(r.digits for r in rs)
+        if digit_like(text) and (sum(1 for r in rs if digit_like(r.text)) > 1
+                                 or any(len(split_box(ink, box, scan.text_h)) > 1 for box in boxes.get(k, []))):
+            # numbers far apart on one line of one cell, or on two lines of it: the ruling
+            # between two columns or rows was lost (faint, broken) and the numbers would run
+            # together ("470" "30" → 47030); no number is better than a wrong one
+            out.append(ReadCell(c, "", 0.0))
+            continue
         if digit_like(text) and (in_numbers or any(ch.isdigit() for ch in text)) and is_number(digits):
             out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
                                 fixed="".join(text.split()) != digits))

@@ -187,10 +187,12 @@ def report_tables(template: str = "2021", seed: int = 1) -> list[TablePicture]:
     return [active_layout(template, rnd), applications_layout(template, rnd), review_layout(rnd)]
 
 
-def draw(table: TablePicture, face: Path | None = None, tight: bool = False, line_px: int = 2):
+def draw(table: TablePicture, face: Path | None = None, tight: bool = False, line_px: int = 2, ruling: int = 0):
     """The table at 300 dpi (10.5-pt text); `tight`: rows as tight as office programs print
-    them (text 0.1 font sizes from the rulings), else roomy cells."""
-    return F.render(table.layout, font_px=BASE_FONT_PX, line_px=line_px, font_file=face, pad=0.1 if tight else 0.35)
+    them (text 0.1 font sizes from the rulings), else roomy cells; rulings `line_px` wide in
+    gray level `ruling`."""
+    return F.render(table.layout, font_px=BASE_FONT_PX, line_px=line_px, font_file=face, pad=0.1 if tight else 0.35,
+                    gray=ruling)
 
 
 # --- degradations -----------------------------------------------------------------------------
@@ -214,6 +216,8 @@ class Step:
     light: float = 0.0
     perspective: float = 0.0
     gray: bool = False
+    ruling: int = 0  # the rulings' gray level as printed (0 black; 185 light gray)
+    ruling_px: int = 2  # their width at 300 dpi (2 = 0.5 pt; 1 = a hair line)
 
 
 BASE = Step("150dpi")
@@ -232,6 +236,11 @@ STEPS: dict[str, list[Step]] = {
     "blur": _axis("blur", blur=[0.6, 1.0, 1.4]),
     "light": _axis("light", light=[0.3, 0.5, 0.65]),
     "perspective": _axis("perspective", perspective=[0.01, 0.02, 0.03, 0.04]),
+    "rulings": [replace(BASE, name="gray 120", ruling=120), replace(BASE, name="gray 185", ruling=185),
+                replace(BASE, name="hairline", ruling_px=1),
+                replace(BASE, name="gray 185 @120dpi q55 1.5°", ruling=185, dpi=120, quality=55, angle=-1.5),
+                replace(BASE, name="hairline @120dpi q55 1.5°", ruling=120, ruling_px=1, dpi=120, quality=55,
+                        angle=-1.5)],
     "combined": [
         Step("scan 150dpi 1.5° q60 noise", dpi=150, angle=1.5, quality=60, noise=8.0, blur=0.5, gray=True),
         Step("scan 120dpi -2.5° q50 noise", dpi=120, angle=-2.5, quality=50, noise=8.0, blur=0.6),
