@@ -185,3 +185,16 @@ def test_note_row_under_a_table_becomes_a_paragraph():
     assert isinstance(out[1], TextBlock) and out[1].text.startswith("注：")
     plain = _table(1, [["项目", "自然人", "总计"], ["合计说明", "0", "4"]])
     assert stitch.split_notes([plain]) == [plain]
+
+
+def test_small_picture_is_enlarged_and_boxes_map_back():
+    """Table 四 at 85 dpi (text about 12 px): enlarged before the grid search, the whole grid
+    found, and its box mapped back inside the picture as given."""
+    pic = D.scan(D.draw(tables("2021")[2], tight=True), D.Step("85dpi", dpi=85))
+    img = F.to_bgr(pic)
+    scan = G.find_grids(G.prepare(img))
+    assert scan.matrix is not None and scan.image.shape[1] > img.shape[1]
+    assert [(g.n_rows, g.n_cols) for g in scan.grids] == [(4, 15)]
+    x0, y0, x1, y1 = scan.to_source(scan.grids[0].bbox)
+    assert 0 <= x0 < x1 <= img.shape[1] and 0 <= y0 < y1 <= img.shape[0]
+    assert x1 - x0 > 0.8 * img.shape[1]
