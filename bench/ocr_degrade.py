@@ -67,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--code", type=Path, help="a folder holding another version of the `ocr` package to measure")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the wrong and missing cells")
+    ap.add_argument("--compare", type=Path, nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="print a markdown table of two --json results, step by step, and stop")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare(*args.compare)
     if args.code:
         sys.path.insert(0, str(args.code.resolve()))
     axes = args.axis or list(D.STEPS)
@@ -122,6 +126,33 @@ def main(argv: list[str] | None = None) -> int:
           f"(flagged {sum(r['wrong_flagged'] for r in results)}), missing {sum(r['missing'] for r in results)}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    return 0
+
+
+def compare(before: Path, after: Path) -> int:
+    """Cell accuracy per step and template, before → after (wrong numbers in brackets)."""
+    rows: dict[tuple[str, str], dict[str, dict]] = {}
+    for label, path in (("before", before), ("after", after)):
+        for r in json.loads(path.read_text()):
+            rows.setdefault((r["axis"], r["step"]), {})[f"{label}{r['template']}"] = r
+    print("| axis | step | 2021 before | 2021 after | 2019 before | 2019 after |")
+    print("|---|---|---|---|---|---|")
+
+    def cell(r: dict | None) -> str:
+        if r is None:
+            return "—"
+        return f"{r['acc']:.3f}" + (f" ({r['wrong']} wrong)" if r["wrong"] else "")
+
+    for (axis, step), rs in rows.items():
+        print(f"| {axis} | {step} | {cell(rs.get('before2021'))} | {cell(rs.get('after2021'))} | "
+              f"{cell(rs.get('before2019'))} | {cell(rs.get('after2019'))} |")
+    for label in ("before", "after"):
+        common = [r for v in rows.values() if len(v) == 4 for k, r in v.items() if k.startswith(label)]
+        right = sum(r["right"] for r in common)
+        total = sum(r["cells"] for r in common)
+        wrong = sum(r["wrong"] for r in common)
+        if total:
+            print(f"\n{label}, steps measured both times: {right}/{total} = {right / total:.4f}, {wrong} wrong")
     return 0
 
 
