@@ -307,8 +307,13 @@ def find_outline(ink: np.ndarray) -> np.ndarray | None:
         if scale < 1 else ink
     small = (small > 64).astype(np.uint8) * 255
     sh, sw = small.shape
-    found = cv2.HoughLinesP(small, 1, np.pi / 720, threshold=max(30, int(0.2 * min(sw, sh))),
-                            minLineLength=int(0.3 * min(sw, sh)), maxLineGap=max(3, int(0.01 * max(sw, sh))))
+    # only line-like ink goes to the Hough transform (its cost grows with the pixels it
+    # votes for): short openings either way drop the text, keep a border a few degrees off
+    k = max(9, min(sw, sh) // 40)
+    lines = cv2.bitwise_or(cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))),
+                           cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))))
+    found = cv2.HoughLinesP(lines, 1, np.pi / 360, threshold=max(30, int(0.2 * min(sw, sh))),
+                            minLineLength=int(0.3 * min(sw, sh)), maxLineGap=max(3, int(0.02 * max(sw, sh))))
     if found is None:
         return None
     hs, vs = [], []
