@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{cpu:>8.1f}", flush=True)
                 if args.verbose and s["bad"]:
                     print("    " + " ".join(s["bad"]))
+                if args.json:  # after every step, so that a run cut short keeps what it measured
+                    args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     total = sum(r["cells"] for r in results)
     right = sum(r["right"] for r in results)
     print(f"all steps: {right}/{total} = {right / total:.4f}; wrong {sum(r['wrong'] for r in results)} "

@@ -287,8 +287,7 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             continue
         in_numbers = any(col in num_cols for col in range(c.col, c.col + c.col_span)) or c.row in num_rows
         digits = "".join(r.digits for r in rs)
-        if digit_like(text) and (sum(1 for r in rs if digit_like(r.text)) > 1
-                                 or any(len(split_box(ink, box, scan.text_h)) > 1 for box in boxes.get(k, []))):
+        if digit_like(text) and several_numbers(ink, rs, boxes.get(k, []), scan.text_h):
             # numbers far apart on one line of one cell, or on two lines of it: the ruling
             # between two columns or rows was lost (faint, broken) and the numbers would run
             # together ("470" "30" → 47030); no number is better than a wrong one
@@ -312,6 +311,19 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
         out.append(ReadCell(c, text, round(conf, 4)))
     return out
+
+
+def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[BBox], text_h: float) -> bool:
+    """Whether a cell shows more than one number: two lines of digits, or digits far apart
+    on one line — each part at least half a text height high (specks of a noisy scan and the
+    dot of a decimal do not count)."""
+    def tall(b: BBox) -> bool:
+        return b[3] - b[1] >= 0.5 * text_h
+
+    lines = [b for r, b in zip(readings, boxes) if digit_like(r.text) and tall(b)]
+    if len(lines) > 1:
+        return True
+    return any(sum(1 for p in split_box(ink, b, text_h) if tall(p)) > 1 for b in lines)
 
 
 def is_debris(text: str) -> bool:
