@@ -415,42 +415,40 @@ def prepare(image: np.ndarray) -> PageScan:
         matrix = np.diag([k, k, 1.0])
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
-    angle, shear, rectified = 0.0, 0.0, False
+    angle = find_skew(ink)
+    paper = _paper(image)
+    if abs(angle) >= SKEW_MIN:
+        h0, w0 = image.shape[:2]
+        r = math.radians(abs(angle))
+        nw = int(math.ceil(w0 * math.cos(r) + h0 * math.sin(r)))
+        nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
+        rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
+        matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
+        image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
+    else:
+        angle = 0.0
+    shear = find_shear(ink)
+    if abs(shear) >= SKEW_MIN:
+        hh, ww = ink.shape
+        m = _shear_matrix(shear, hh)
+        grow = int(math.ceil(abs(m[0, 1]) * hh / 2)) + 1  # the canvas widens by the lean
+        m[0, 2] += grow
+        matrix = _h3(m) if matrix is None else _h3(m) @ matrix
+        image = cv2.warpAffine(image, m, (ww + 2 * grow, hh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
+    else:
+        shear = 0.0
+    rectified = False
     corners = find_outline(ink)
     if corners is not None:
-        # a photo at a slant: the outline's homography levels rows and columns at once
         image, m = rectify(image, corners)
         matrix = m if matrix is None else m @ matrix
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
         rectified = True
-    else:
-        angle = find_skew(ink)
-        paper = _paper(image)
-        if abs(angle) >= SKEW_MIN:
-            h0, w0 = image.shape[:2]
-            r = math.radians(abs(angle))
-            nw = int(math.ceil(w0 * math.cos(r) + h0 * math.sin(r)))
-            nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
-            rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
-            matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
-            image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            ink = binarize(gray)
-        else:
-            angle = 0.0
-        shear = find_shear(ink)
-        if abs(shear) >= SKEW_MIN:
-            hh, ww = ink.shape
-            m = _shear_matrix(shear, hh)
-            grow = int(math.ceil(abs(m[0, 1]) * hh / 2)) + 1  # the canvas widens by the lean
-            m[0, 2] += grow
-            matrix = _h3(m) if matrix is None else _h3(m) @ matrix
-            image = cv2.warpAffine(image, m, (ww + 2 * grow, hh), flags=cv2.INTER_LINEAR, borderValue=paper)
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            ink = binarize(gray)
-        else:
-            shear = 0.0
     return PageScan(source_size=(w, h), angle=angle, image=image, gray=gray, ink=ink, text_h=text_height(ink),
                     shear=shear, matrix=matrix, rectified=rectified)
 
