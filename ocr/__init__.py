@@ -11,7 +11,8 @@ plus `TextBlock`s for the lines around it; a page of text becomes `TextBlock`s i
 order (so agency, year and date are found in scans); a picture that is neither (a logo, a
 photo, a seal) stays an `ImageBlock`. An `ImageBlock` without bytes (a text dump's
 `[image: …]`) stays too: its table remains `image-unreadable`. Tables cut by a page
-break are joined (`stitch.join_continued`).
+break are joined, header rows repeated on the second page dropped (`stitch.join_continued`);
+a note row under a table (注：…) becomes a paragraph after it (`stitch.split_notes`).
 
 The engine (`backends.get_backend()`) is loaded once per process, on the first picture;
 it never downloads anything, and a missing model is `OcrUnavailable`, a one-line error.
@@ -25,7 +26,7 @@ from core.document import ExtractedDocument, ImageBlock, Table, TextBlock
 from .backends import OcrUnavailable, get_backend
 from .images import NotAPicture, decode_frames, render_pdf_page
 from .page import Picture, Place, read_picture
-from .stitch import join_continued
+from .stitch import join_continued, split_notes
 
 __all__ = ["enrich", "read_image", "OcrUnavailable", "Picture", "Place"]
 
@@ -69,7 +70,7 @@ def enrich(doc: ExtractedDocument, source_path: Path | None = None) -> Extracted
             doc.warnings.append(f"{_where(block)}: OCR: {_summary(pic)}")
         if keep_image:
             new_blocks.append(block)
-    doc.blocks = join_continued(new_blocks)
+    doc.blocks = join_continued(split_notes(new_blocks))
     return doc
 
 

@@ -8,9 +8,11 @@ drawn with `draw_debug`:
       binarize(gray)                  ink = 255: adaptive threshold, robust to uneven light
       text_height(ink)                the usual glyph height (80th percentile of blobs)
       find_skew(ink)                  projection-profile search over ±3°
+      find_shear(ink)                 the verticals' own lean (a photo's perspective), undone
     ruling_masks(ink, text_h)       morphological opening along each axis
     mask_to_segments(mask, axis)    each line of a mask as a `Segment`
     anchored_segments(...)          keep lines whose two ends touch a perpendicular line
+      trim_overhang(...)              (a glyph touching a ruling no longer extends it)
     segments_to_regions(...)        crossing lines grouped → one region per table
     region_positions(...)           row and column boundaries (clusters of line positions)
     positions_to_cells(...)         atomic grid; neighbours merge where their shared border
@@ -40,6 +42,14 @@ BBox = tuple[int, int, int, int]
 
 MAX_SKEW = 3.0
 """Degrees searched either way for the skew; scans and photos of pages stay within this."""
+UPSCALE_BELOW, UPSCALE_TO, MAX_UPSCALE = 14.0, 20.0, 2.5
+"""A picture whose text is under UPSCALE_BELOW pixels high is enlarged so that it is about
+UPSCALE_TO (at most MAX_UPSCALE times) before anything else."""
+PERSPECTIVE_MIN = 0.4
+"""Opposite table borders converging by more than this (degrees) are a photo's perspective,
+undone by a homography from the outline; less is left to the line steps."""
+MAX_SHEAR = 3.0
+"""Degrees searched either way for the lean of the verticals after levelling the rows."""
 SKEW_MIN = 0.2
 """A smaller skew is left alone: rotating costs time and resamples the glyphs, and 0.2°
 moves a ruling by 6 pixels across a 1,600-pixel table, which the line steps tolerate."""
@@ -55,6 +65,9 @@ BORDER_COVERAGE = 0.5
 """A border between two atomic cells drawn over less than this share is missing: merged."""
 MIN_TABLE_LINES = 2
 """A table has at least this many row boundaries and this many column boundaries."""
+OVERHANG = 1.0
+"""A ruling that runs past its last crossing line by at most this × text height is cut back
+there (a glyph touching the ruling extends it); a longer overhang is an open table side."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,9 @@ class PageScan:
     gray: np.ndarray
     ink: np.ndarray  # uint8, 255 where there is ink
     text_h: float
+    shear: float = 0.0  # degrees the verticals leaned by after the rotation (a photo's slant)
+    matrix: np.ndarray | None = None  # 3×3: picture as given → `image` (None: the same pixels)
+    rectified: bool = False  # a photo's perspective undone from the table's outline
     h_mask: np.ndarray | None = None
     v_mask: np.ndarray | None = None
     h_lines: list[Segment] = field(default_factory=list)  # all candidates
@@ -149,13 +165,16 @@ class PageScan:
 
     def to_source(self, bbox: BBox) -> tuple[float, float, float, float]:
         """A box of the deskewed picture as a box of the picture as given."""
-        if not self.angle:
+        m = self.matrix
+        if m is None and self.angle:
+            h, w = self.gray.shape
+            m = _h3(_rotation_matrix(self.angle, self.source_size, (w, h)))
+        if m is None:
             return tuple(float(v) for v in bbox)  # type: ignore[return-value]
-        h, w = self.gray.shape
         sw, sh = self.source_size
-        inv = cv2.invertAffineTransform(_rotation_matrix(self.angle, (sw, sh), (w, h)))
         x0, y0, x1, y1 = bbox
-        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64) @ inv.T
+        corners = np.array([[[x0, y0], [x1, y0], [x0, y1], [x1, y1]]], np.float64)
+        pts = cv2.perspectiveTransform(corners, np.linalg.inv(m))[0]
         return (max(0.0, float(pts[:, 0].min())), max(0.0, float(pts[:, 1].min())),
                 min(float(sw), float(pts[:, 0].max())), min(float(sh), float(pts[:, 1].max())))
 
@@ -222,6 +241,153 @@ def find_skew(ink: np.ndarray) -> float:
     return round(float(best), 2)
 
 
+def find_shear(ink: np.ndarray) -> float:
+    """How far (degrees) the vertical rulings lean once the rows are level: the shear that
+    makes the column sums of the ink most peaked. A photo taken at a slant, or a page that
+    lay crooked under a phone, leans its verticals differently from its rows; a global
+    rotation then leaves them slanted, and line masks lose them. Coarse 0.5° steps, then 0.1°."""
+    h, w = ink.shape
+    scale = min(1.0, SKEW_WORK_SIDE / max(h, w))
+    small = cv2.resize(ink, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) \
+        if scale < 1 else ink
+    sh, sw = small.shape
+
+    def score(a: float) -> float:
+        m = _shear_matrix(a, sh)
+        out = cv2.warpAffine(small, m, (sw, sh), flags=cv2.INTER_NEAREST, borderValue=0)
+        prof = out.sum(axis=0, dtype=np.float64)
+        return float(np.sum(np.diff(prof) ** 2))
+
+    coarse = np.arange(-MAX_SHEAR, MAX_SHEAR + 1e-9, 0.5)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.4, best + 0.4 + 1e-9, 0.1)
+    best = max(fine, key=score)
+    if score(0.0) >= 0.98 * score(best):
+        return 0.0
+    return round(float(best), 2)
+
+
+def _shear_matrix(angle: float, height: float) -> np.ndarray:
+    """x' = x + tan(angle)·(y − height/2): verticals leaning by `angle` made upright."""
+    t = math.tan(math.radians(angle))
+    return np.array([[1.0, t, -t * height / 2], [0.0, 1.0, 0.0]])
+
+
+def _h3(m: np.ndarray) -> np.ndarray:
+    """A 2×3 affine map as a 3×3 homography."""
+    return np.vstack([m, [0.0, 0.0, 1.0]]) if m.shape[0] == 2 else m
+
+
+def _line_through(seg) -> tuple[np.ndarray, np.ndarray]:
+    x0, y0, x1, y1 = (float(v) for v in seg)
+    p = np.array([x0, y0])
+    d = np.array([x1 - x0, y1 - y0])
+    return p, d / (np.linalg.norm(d) or 1.0)
+
+
+def _cross(a, b) -> np.ndarray | None:
+    (p, d), (q, e) = a, b
+    m = np.array([d, -e]).T
+    if abs(np.linalg.det(m)) < 1e-6:
+        return None
+    t = np.linalg.solve(m, q - p)[0]
+    return p + t * d
+
+
+def find_outline(ink: np.ndarray) -> np.ndarray | None:
+    """The four corners (tl, tr, br, bl) of the table's outline when its borders converge
+    (a phone photo taken at a slant), else None.
+
+    The outermost long lines either way (probabilistic Hough on a reduced copy: a border
+    can be broken, faint, or a little curved) are extended and intersected; a table whose
+    opposite borders are parallel within PERSPECTIVE_MIN degrees is left alone."""
+    h, w = ink.shape
+    scale = min(1.0, SKEW_WORK_SIDE / max(h, w))
+    small = cv2.resize(ink, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) \
+        if scale < 1 else ink
+    small = (small > 64).astype(np.uint8) * 255
+    sh, sw = small.shape
+    # only line-like ink goes to the Hough transform (its cost grows with the pixels it
+    # votes for): short openings either way drop the text, keep a border a few degrees off
+    k = max(9, min(sw, sh) // 40)
+    lines = cv2.bitwise_or(cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))),
+                           cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))))
+    found = cv2.HoughLinesP(lines, 1, np.pi / 360, threshold=max(30, int(0.2 * min(sw, sh))),
+                            minLineLength=int(0.3 * min(sw, sh)), maxLineGap=max(3, int(0.02 * max(sw, sh))))
+    if found is None:
+        return None
+    hs, vs = [], []
+    for x0, y0, x1, y1 in found.reshape(-1, 4).astype(float):
+        ang = math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180
+        length = math.hypot(x1 - x0, y1 - y0)
+        if min(ang, 180 - ang) <= 8 and length >= 0.4 * sw:
+            hs.append((x0, y0, x1, y1))
+        elif abs(ang - 90) <= 8 and length >= 0.4 * sh:
+            vs.append((x0, y0, x1, y1))
+    if len(hs) < 2 or len(vs) < 2:
+        return None
+    # the table's borders, not the edge of a shadow or of the paper: verticals that lie
+    # within the horizontals' reach, horizontals within the verticals' reach
+    slack = 0.03 * max(sw, sh)
+    x_lo, x_hi = min(min(s[0], s[2]) for s in hs) - slack, max(max(s[0], s[2]) for s in hs) + slack
+    y_lo, y_hi = min(min(s[1], s[3]) for s in vs) - slack, max(max(s[1], s[3]) for s in vs) + slack
+    vs = [s for s in vs if x_lo <= min(s[0], s[2]) and max(s[0], s[2]) <= x_hi]
+    hs = [s for s in hs if y_lo <= min(s[1], s[3]) and max(s[1], s[3]) <= y_hi]
+    if len(hs) < 2 or len(vs) < 2:
+        return None
+    top = min(hs, key=lambda s: s[1] + s[3])
+    bottom = max(hs, key=lambda s: s[1] + s[3])
+    left = min(vs, key=lambda s: s[0] + s[2])
+    right = max(vs, key=lambda s: s[0] + s[2])
+    if (bottom[1] + bottom[3]) - (top[1] + top[3]) < 0.3 * sh or (right[0] + right[2]) - (left[0] + left[2]) < 0.3 * sw:
+        return None
+
+    def angle(seg) -> float:
+        x0, y0, x1, y1 = seg if seg[2] >= seg[0] else (seg[2], seg[3], seg[0], seg[1])
+        return math.degrees(math.atan2(y1 - y0, x1 - x0))
+
+    def vangle(seg) -> float:
+        x0, y0, x1, y1 = seg if seg[3] >= seg[1] else (seg[2], seg[3], seg[0], seg[1])
+        return math.degrees(math.atan2(x1 - x0, y1 - y0))
+
+    if abs(angle(top) - angle(bottom)) < PERSPECTIVE_MIN and abs(vangle(left) - vangle(right)) < PERSPECTIVE_MIN:
+        return None
+    lines = [_line_through(s) for s in (top, right, bottom, left)]
+    corners = [_cross(lines[0], lines[3]), _cross(lines[0], lines[1]), _cross(lines[2], lines[1]),
+               _cross(lines[2], lines[3])]
+    if any(c is None for c in corners):
+        return None
+    return np.array(corners, np.float64) / scale
+
+
+def _paper(image: np.ndarray) -> tuple[float, ...]:
+    """The colour at the picture's edge (median of its outermost pixels): what a turned
+    picture's new corners are filled with, so that they make no edge against gray paper."""
+    ring = np.concatenate([image[:2].reshape(-1, image.shape[2]), image[-2:].reshape(-1, image.shape[2]),
+                           image[:, :2].reshape(-1, image.shape[2]), image[:, -2:].reshape(-1, image.shape[2])])
+    return tuple(float(v) for v in np.median(ring, axis=0))
+
+
+def rectify(image: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The picture warped so that the outline `corners` becomes an upright rectangle (the
+    whole picture comes along, on a canvas that holds it). Returns (picture, 3×3 map)."""
+    tl, tr, br, bl = corners
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    dst = np.array([tl, tl + [width, 0], tl + [width, height], tl + [0, height]], np.float32)
+    m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
+    h, w = image.shape[:2]
+    box = cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64), m)[0]
+    lo = np.floor(box.min(axis=0))
+    shift = np.array([[1, 0, -lo[0]], [0, 1, -lo[1]], [0, 0, 1]], np.float64)
+    m = shift @ m
+    size = np.ceil(box.max(axis=0) - lo).astype(int)
+    size = np.minimum(size, [2 * w + 16, 2 * h + 16])
+    out = cv2.warpPerspective(image, m, (int(size[0]), int(size[1])), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+    return out, m
+
+
 def rotate(image: np.ndarray, angle: float, border) -> np.ndarray:
     """The picture rotated by `angle` degrees on a canvas large enough to keep every pixel."""
     h, w = image.shape[:2]
@@ -238,14 +404,53 @@ def prepare(image: np.ndarray) -> PageScan:
     h, w = image.shape[:2]
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     ink = binarize(gray)
+    matrix = None
+    small_text = text_height(ink)
+    if small_text < UPSCALE_BELOW:
+        # a picture at 80–100 dpi (pasted into a DOCX or a web page): its rulings are under
+        # a pixel wide and its glyphs 11–13 px high; drawn larger, lines and strokes survive
+        # the binarisation and the line masks
+        k = min(MAX_UPSCALE, UPSCALE_TO / small_text)
+        image = cv2.resize(image, (int(round(w * k)), int(round(h * k))), interpolation=cv2.INTER_CUBIC)
+        matrix = np.diag([k, k, 1.0])
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
     angle = find_skew(ink)
+    paper = _paper(image)
     if abs(angle) >= SKEW_MIN:
-        image = rotate(image, angle, (255, 255, 255))
+        h0, w0 = image.shape[:2]
+        r = math.radians(abs(angle))
+        nw = int(math.ceil(w0 * math.cos(r) + h0 * math.sin(r)))
+        nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
+        rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
+        matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
+        image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
     else:
         angle = 0.0
-    return PageScan(source_size=(w, h), angle=angle, image=image, gray=gray, ink=ink, text_h=text_height(ink))
+    shear = find_shear(ink)
+    if abs(shear) >= SKEW_MIN:
+        hh, ww = ink.shape
+        m = _shear_matrix(shear, hh)
+        grow = int(math.ceil(abs(m[0, 1]) * hh / 2)) + 1  # the canvas widens by the lean
+        m[0, 2] += grow
+        matrix = _h3(m) if matrix is None else _h3(m) @ matrix
+        image = cv2.warpAffine(image, m, (ww + 2 * grow, hh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
+    else:
+        shear = 0.0
+    rectified = False
+    corners = find_outline(ink)
+    if corners is not None:
+        image, m = rectify(image, corners)
+        matrix = m if matrix is None else m @ matrix
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        ink = binarize(gray)
+        rectified = True
+    return PageScan(source_size=(w, h), angle=angle, image=image, gray=gray, ink=ink, text_h=text_height(ink),
+                    shear=shear, matrix=matrix, rectified=rectified)
 
 
 # --- 2. ruling lines ----------------------------------------------------------------------
@@ -283,12 +488,43 @@ def _touches(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
     return x1 > x0 and y1 > y0 and bool(mask[y0:y1, x0:x1].any())
 
 
+def trim_overhang(s: Segment, cross: np.ndarray, tol: int, overhang: int) -> Segment:
+    """The segment cut back to the outermost perpendicular lines it crosses, where it runs
+    past them by at most `overhang` pixels: a glyph stroke touching a ruling (text set tight
+    against the border, at 100–150 dpi) continues the ruling in the line mask, and the
+    ruling's end would no longer touch the line it ends on."""
+    h, w = cross.shape
+    if s.axis == "v":
+        band = cross[max(0, s.top - tol):min(h, s.bottom + tol), max(0, s.x0 - tol):min(w, s.x1 + tol)]
+        hits = np.flatnonzero(band.any(axis=1)) + max(0, s.top - tol)
+    else:
+        band = cross[max(0, s.top - tol):min(h, s.bottom + tol), max(0, s.x0 - tol):min(w, s.x1 + tol)]
+        hits = np.flatnonzero(band.any(axis=0)) + max(0, s.x0 - tol)
+    if len(hits) == 0:
+        return s
+    first, last = int(hits[0]), int(hits[-1]) + 1
+    start, end = s.start, s.end
+    if 0 < first - start <= overhang:
+        start = first
+    if 0 < end - last <= overhang:
+        end = last
+    if (start, end) == (s.start, s.end) or end - start < 2 * tol:
+        return s
+    if s.axis == "v":
+        return Segment(s.x0, start, s.x1, end, "v")
+    return Segment(start, s.top, end, s.bottom, "h")
+
+
 def anchored_segments(h_lines: list[Segment], v_lines: list[Segment], h_mask: np.ndarray, v_mask: np.ndarray,
-                      tol: int) -> tuple[list[Segment], list[Segment]]:
+                      tol: int, overhang: int = 0) -> tuple[list[Segment], list[Segment]]:
     """The lines that are rulings: both ends touch a perpendicular line, or the line is
-    long (a share of the longest line on the picture: tables with open outer borders)."""
+    long (a share of the longest line on the picture: tables with open outer borders).
+    Ends that run past their last crossing by at most `overhang` (a glyph touching the
+    ruling) are cut back first (`trim_overhang`)."""
     longest_h = max((s.length for s in h_lines), default=0)
     longest_v = max((s.length for s in v_lines), default=0)
+    h_lines = [trim_overhang(s, v_mask, tol, overhang) for s in h_lines]
+    v_lines = [trim_overhang(s, h_mask, tol, overhang) for s in v_lines]
 
     def keep_h(s: Segment) -> bool:
         if s.length >= LONG_LINE * longest_h and s.length >= 8 * tol:
@@ -417,7 +653,8 @@ def find_grids(scan: PageScan) -> PageScan:
     thick = max(4, int(scan.text_h / 2))
     scan.h_lines = mask_to_segments(scan.h_mask, "h", thick)
     scan.v_lines = mask_to_segments(scan.v_mask, "v", thick)
-    scan.h_kept, scan.v_kept = anchored_segments(scan.h_lines, scan.v_lines, scan.h_mask, scan.v_mask, tol)
+    scan.h_kept, scan.v_kept = anchored_segments(scan.h_lines, scan.v_lines, scan.h_mask, scan.v_mask, tol,
+                                                 overhang=int(OVERHANG * scan.text_h))
     scan.regions = segments_to_regions(scan.h_kept, scan.v_kept, scan.ink.shape, tol)
     h_kept = np.zeros(scan.ink.shape, np.uint8)
     v_kept = np.zeros(scan.ink.shape, np.uint8)

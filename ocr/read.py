@@ -35,6 +35,9 @@ from .grid import BBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
 """Ink blobs smaller than this × text height² are noise (scan grain, JPEG ringing)."""
+DASH_WIDTH = 0.2
+"""A bar at least this × text height wide and 1.8 times as wide as high, next to a glyph, is a
+minus sign or a dash, however few pixels it has."""
 MIN_GLYPH = 0.3
 """A glyph is at least this × text height wide or high; a smaller mark is text only next to
 one, and a cell whose lines are all smaller reads as empty."""
@@ -106,11 +109,18 @@ def text_ink(scan: PageScan) -> np.ndarray:
     big = size >= MIN_GLYPH * scan.text_h
     big[0] = False
     speck = stats[:, cv2.CC_STAT_AREA] < max(4.0, SPECK * scan.text_h ** 2)
+    # a minus sign (or the bar of "—") is a thin bar: as small as a speck at 150 dpi, but
+    # never round; next to a glyph it is kept, or "-2" reads as 2 with full confidence
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= 1.8 * h)
     glyphs = big[labels].astype(np.uint8)
     near = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 0.6))), np.uint8))
     touching = np.zeros(n, bool)
     touching[np.unique(labels[(near > 0) & (labels > 0)])] = True
-    keep = big | (touching & ~speck)
+    wide = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 1.2))), np.uint8))
+    beside = np.zeros(n, bool)  # a serif minus sits up to half an em before its digit
+    beside[np.unique(labels[(wide > 0) & (labels > 0)])] = True
+    keep = big | (touching & ~speck) | (beside & bar)
     keep[0] = False
     return np.where(keep[labels], ink, 0).astype(np.uint8)
 
@@ -262,8 +272,10 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     keys = [glyph_key(ink, box) for _, box in lines]
     results = recognize_once(backend, crops, keys) if crops else []
     readings: dict[int, list[Reading]] = {}
-    for (k, _), r in zip(lines, results):
+    boxes: dict[int, list[BBox]] = {}
+    for (k, box), r in zip(lines, results):
         readings.setdefault(k, []).append(r)
+        boxes.setdefault(k, []).append(box)
     raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
     num_cols, num_rows = numeric_lines(grid.cells, raw)
     out = []
@@ -275,6 +287,12 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             continue
         in_numbers = any(col in num_cols for col in range(c.col, c.col + c.col_span)) or c.row in num_rows
         digits = "".join(r.digits for r in rs)
+        if digit_like(text) and several_numbers(ink, rs, boxes.get(k, []), scan.text_h):
+            # numbers far apart on one line of one cell, or on two lines of it: the ruling
+            # between two columns or rows was lost (faint, broken) and the numbers would run
+            # together ("470" "30" → 47030); no number is better than a wrong one
+            out.append(ReadCell(c, "", 0.0))
+            continue
         if digit_like(text) and (in_numbers or any(ch.isdigit() for ch in text)) and is_number(digits):
             out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
                                 fixed="".join(text.split()) != digits))
@@ -293,6 +311,19 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
         out.append(ReadCell(c, text, round(conf, 4)))
     return out
+
+
+def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[BBox], text_h: float) -> bool:
+    """Whether a cell shows more than one number: two lines of digits, or digits far apart
+    on one line — each part at least half a text height high (specks of a noisy scan and the
+    dot of a decimal do not count)."""
+    def tall(b: BBox) -> bool:
+        return b[3] - b[1] >= 0.5 * text_h
+
+    lines = [b for r, b in zip(readings, boxes) if digit_like(r.text) and tall(b)]
+    if len(lines) > 1:
+        return True
+    return any(sum(1 for p in split_box(ink, b, text_h) if tall(p)) > 1 for b in lines)
 
 
 def is_debris(text: str) -> bool:

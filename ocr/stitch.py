@@ -5,11 +5,17 @@ normalizer can only map its columns through the header, and its row groups ("(�
 spanning rows on both pages) only in one grid. Two OCR tables are joined when nothing lies
 between them in the document and their column boundaries, as fractions of the table width,
 line up; the second part may lack a label column (the first page's rows are wider), so the
-columns of both are mapped onto the union of their boundaries.
+columns of both are mapped onto the union of their boundaries. Header rows that the second
+part repeats are dropped (`repeated_header`), and a note row under a table (注：…) is set
+after it as a paragraph (`split_notes`).
 """
 from __future__ import annotations
 
-from core.document import Block, Cell, Table
+import difflib
+import re
+import unicodedata
+
+from core.document import Block, Cell, Table, TextBlock
 
 MATCH = 0.03
 """Column boundaries this close (share of the table width) may be the same boundary."""
@@ -17,6 +23,15 @@ WIDTH = 0.03
 """On pages of one PDF the two parts are the same width within this share."""
 MIN_SHARED = 0.7
 """At least this share of the narrower part's boundaries must line up."""
+MAX_HEADER_ROWS = 5
+"""A continuation repeats at most this many header rows of the first part."""
+SAME_ROW = 0.8
+"""Two rows whose texts (spaces and punctuation left out) are this similar are the same
+header row: OCR reads the repeated header a little differently on each page."""
+NOTE_START = re.compile(r"^[（(]?(?:注|说明|备注|附注|数据来源|资料来源|填报说明)")
+"""A note under a table: 注：…, 说明：…, 数据来源：… (not a template row)."""
+NOTE_SPAN = 0.5
+"""A note row's one filled cell spans at least this share of the table's columns."""
 
 
 def boundaries(table: Table) -> dict[int, float]:
@@ -108,8 +123,69 @@ def join(a: Table, b: Table) -> Table:
                             col_span=max(1, c1 - c0), prov=c.prov))
         return out
 
+    b = drop_rows(b, repeated_header(a, b))
     cells = remap(a, col_a, 0) + remap(b, col_b, a.n_rows)
     return Table(cells=cells, prov=a.prov, columns_reliable=True, caption=a.caption)
+
+
+def _key(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in t if ch.isalnum())
+
+
+def _row_key(table: Table, row: int) -> str:
+    return "|".join(_key(c.text) for c in sorted(table.cells, key=lambda c: c.col) if c.row == row and _key(c.text))
+
+
+def repeated_header(a: Table, b: Table) -> int:
+    """How many of `b`'s first rows repeat `a`'s first rows (a header printed again on the
+    continuation page): rows compared in order, by their texts; a row of numbers never
+    counts as a header."""
+    n = 0
+    for r in range(min(MAX_HEADER_ROWS, a.n_rows, b.n_rows - 1)):
+        ka, kb = _row_key(a, r), _row_key(b, r)
+        if not ka or not kb or any(part.isdigit() for part in (ka + "|" + kb).split("|")):
+            break  # a row with a number in it is data, never a header
+        if difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio() < SAME_ROW:
+            break
+        n = r + 1
+    # a header cell spanning past the repeated rows would be cut: then keep them all
+    if n and any(c.row < n < c.row + c.row_span for c in b.cells):
+        return 0
+    return n
+
+
+def drop_rows(t: Table, n: int) -> Table:
+    """The table without its first `n` rows."""
+    if n <= 0:
+        return t
+    cells = [Cell(row=c.row - n, col=c.col, text=c.text, row_span=c.row_span, col_span=c.col_span, prov=c.prov)
+             for c in t.cells if c.row >= n]
+    return Table(cells=cells, prov=t.prov, columns_reliable=t.columns_reliable, caption=t.caption)
+
+
+def split_notes(blocks: list[Block]) -> list[Block]:
+    """A note printed as the last row(s) of an OCR table (注：…, 说明：…, one cell across
+    the table) taken out of the table and set after it as a paragraph, as the other formats
+    read it: it is not a template row, and inside the grid it would be read as one."""
+    out: list[Block] = []
+    for b in blocks:
+        if not (isinstance(b, Table) and b.prov.method == "ocr" and b.cells):
+            out.append(b)
+            continue
+        notes: list[TextBlock] = []
+        while b.n_rows > 1:
+            last = b.n_rows - 1
+            row = [c for c in b.cells if c.row + c.row_span - 1 == last and c.text.strip()]
+            if len(row) != 1 or row[0].row != last or row[0].col_span < NOTE_SPAN * b.n_cols \
+                    or not NOTE_START.match(_key(row[0].text[:6]) or ""):
+                break
+            notes.insert(0, TextBlock(text=row[0].text.strip(), prov=row[0].prov))
+            b = Table(cells=[c for c in b.cells if c.row + c.row_span - 1 < last], prov=b.prov,
+                      columns_reliable=b.columns_reliable, caption=b.caption)
+        out.append(b)
+        out.extend(notes)
+    return out
 
 
 def join_continued(blocks: list[Block]) -> list[Block]:

@@ -136,15 +136,18 @@ def table4_layout(values: list[int]) -> Layout:
     return Layout(b, [3.0] * 15, title="四、政府信息公开行政复议、行政诉讼情况")
 
 
-def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = False, line_px: int = 2):
-    """Draw a layout: wrapped, centred cell texts; every cell's outline when `ruled`."""
+def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = False, line_px: int = 2,
+           font_file: Path | None = None, pad: float = 0.35, gray: int = 0):
+    """Draw a layout: wrapped, centred cell texts; every cell's outline when `ruled`.
+    `font_file` overrides the Noto face chosen by `serif`; `pad` is the cell padding in font
+    sizes (0.1: rows as tight as office tables print them); `gray` the rulings' gray level."""
     from PIL import Image, ImageDraw, ImageFont
 
-    path = cjk_font(serif)
+    path = font_file or cjk_font(serif)
     if path is None:
         raise RuntimeError("no CJK font (apt install fonts-noto-cjk)")
     font = ImageFont.truetype(str(path), font_px)
-    pad = int(font_px * 0.35)
+    pad = int(font_px * pad)
     xs = [0]
     for w in layout.col_widths:
         xs.append(xs[-1] + int(w * font_px))
@@ -183,7 +186,7 @@ def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = 
         x0, x1 = ox + xs[bx.col], ox + xs[bx.col + bx.col_span]
         y0, y1 = oy + ys[bx.row], oy + ys[bx.row + bx.row_span]
         if ruled:
-            draw.rectangle([x0, y0, x1, y1], outline="black", width=line_px)
+            draw.rectangle([x0, y0, x1, y1], outline=(gray, gray, gray), width=line_px)
         lines = wrapped[bx]
         top = (y0 + y1) / 2 - len(lines) * line_h / 2
         for k, ln in enumerate(lines):
