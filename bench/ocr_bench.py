@@ -302,7 +302,7 @@ def main(argv=None) -> int:
         base = peak_mb()  # the pictures themselves, held by this script
         t = time.perf_counter()
         if name == "gongkai":
-            from ocr.backends import get_backend
+            from ocr.engine import get_backend
 
             backend = get_backend()
             load_s = time.perf_counter() - t

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     # each template in another face: sans for 2021, serif (or a Kai/Ming face) for 2019,
     face_of = {"2021": fonts.get("sans") or next(iter(fonts.values())),
                "2019": fonts.get("serif") or fonts.get("uming") or fonts.get("ukai") or next(iter(fonts.values()))}
-    from ocr.backends import get_backend
+    from ocr.engine import get_backend
 
     get_backend()  # model load outside the timings
     # and in another layout: 2021 with rows as tight as office programs print them

@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     from rapidocr import RapidOCR
 
     from ocr import read_image
-    from ocr.backends import RAPID_DET, RAPID_REC, get_backend
+    from ocr.backends import RAPID_DET, RAPID_REC
+    from ocr.engine import get_backend
 
     models = Path(rapidocr.__file__).parent / "models"
     plain = RapidOCR(params={"Global.use_cls": False, "Global.log_level": "error",

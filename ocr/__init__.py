@@ -14,7 +14,7 @@ photo, a seal) stays an `ImageBlock`. An `ImageBlock` without bytes (a text dump
 break are joined, header rows repeated on the second page dropped (`stitch.join_continued`);
 a note row under a table (注：…) becomes a paragraph after it (`stitch.split_notes`).
 
-The engine (`backends.get_backend()`) is loaded once per process, on the first picture;
+The engine (`engine.get_backend()`) is loaded once per process, on the first picture;
 it never downloads anything, and a missing model is `OcrUnavailable`, a one-line error.
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from core.document import ExtractedDocument, ImageBlock, Table, TextBlock
 
-from .backends import OcrUnavailable, get_backend
+from .backends import OcrUnavailable
+from .engine import get_backend
 from .images import NotAPicture, decode_frames, render_pdf_page
 from .page import Picture, Place, read_picture
 from .stitch import join_continued, split_notes

@@ -1,4 +1,5 @@
-"""PaddleOCR model folders for the optional `paddle` backend, made without any download.
+"""The optional `paddle` OCR backend (`PaddleBackend`), and its model folders, made without
+any download.
 
     model_dirs(root)         (det folder, rec folder): the user's, or built from rapidocr's files
     build(root)              writes det/ and rec/ (inference.onnx + inference.yml) under root
@@ -16,9 +17,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from .backends import RAPID_DET, RAPID_REC, OcrUnavailable
+import numpy as np
+
+from .backends import DET_LIMIT_SIDE, RAPID_DET, RAPID_REC, OcrUnavailable, Quad, Reading, _to_bgr, threads, use_cuda
+from .read import FIX_PENALTY, crop_quad, fix_number
 
 DET_NAME, REC_NAME = "PP-OCRv6_small_det", "PP-OCRv6_small_rec"
 
@@ -119,3 +124,70 @@ def model_name(folder: Path, default: str) -> str:
         return str(data.get("Global", {}).get("model_name") or default)
     except (OSError, yaml.YAMLError):
         return default
+
+
+# --- PaddleOCR -----------------------------------------------------------------------------
+
+
+PADDLE_DET_NAME = "PP-OCRv6_small_det"
+PADDLE_REC_NAME = "PP-OCRv6_small_rec"
+
+
+@dataclass
+class PaddleBackend:
+    """PaddleOCR 3.x on its onnxruntime engine (paddlepaddle not needed), pointed at local
+    model folders only: with both folders given it consults no model hoster."""
+
+    det: object
+    rec: object
+    name: str = "paddle"
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls) -> "PaddleBackend":
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        try:
+            from paddleocr import TextDetection, TextRecognition
+        except ImportError as exc:
+            raise OcrUnavailable("GONGKAI_OCR_BACKEND=paddle needs the optional extra: "
+                                 f"pip install 'gongkai[paddle]' (paddleocr): {exc}") from exc
+        root = os.environ.get("GONGKAI_PADDLE_MODEL_DIR")
+        det_dir, rec_dir = model_dirs(Path(root) if root else None)
+        onnx = (det_dir / "inference.onnx").is_file() and (rec_dir / "inference.onnx").is_file()
+        cuda = use_cuda()
+        common: dict = {"engine": "onnxruntime" if onnx else "paddle_static", "device": "gpu:0" if cuda else "cpu"}
+        if onnx:
+            common["engine_config"] = {"intra_op_num_threads": threads(), "inter_op_num_threads": 1}
+        try:
+            det = TextDetection(model_name=model_name(det_dir, PADDLE_DET_NAME), model_dir=str(det_dir),
+                                limit_side_len=DET_LIMIT_SIDE, limit_type="max", **common)
+            rec = TextRecognition(model_name=model_name(rec_dir, PADDLE_REC_NAME),
+                                  model_dir=str(rec_dir), **common)
+        except Exception as exc:
+            raise OcrUnavailable(f"PaddleOCR could not start offline from {det_dir.parent}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        return cls(det=det, rec=rec, device="cuda" if cuda else "cpu")
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        out = []
+        for res in self.det.predict(image):
+            for q in res["dt_polys"]:
+                out.append([(float(x), float(y)) for x, y in q])
+        return out
+
+    def recognize(self, crops: list[np.ndarray]) -> list[Reading]:
+        """PaddleOCR gives one score per line and no character probabilities: the digit
+        reading is the text with the unambiguous confusions replaced, at a lowered score."""
+        if not crops:
+            return []
+        out = []
+        for res in self.rec.predict([_to_bgr(c) for c in crops], batch_size=8):
+            text, s = str(res["rec_text"]), float(res["rec_score"])
+            digits, changed = fix_number(text)
+            out.append(Reading(text, s, s, digits, s * FIX_PENALTY if changed else s))
+        return out
+
+    def ocr(self, image: np.ndarray) -> list[tuple[Quad, str, float]]:
+        quads = self.detect(image)
+        texts = self.recognize([crop_quad(image, q) for q in quads])
+        return [(q, r.text, r.score) for q, r in zip(quads, texts) if r.text.strip()]

@@ -9,7 +9,8 @@ import pytest
 
 from core.errors import GongkaiError
 from ocr import backends
-from ocr.backends import OcrUnavailable, get_backend, reset_backend
+from ocr.backends import OcrUnavailable
+from ocr.engine import get_backend, reset_backend
 
 
 @pytest.fixture

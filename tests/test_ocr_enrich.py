@@ -122,7 +122,7 @@ def test_html_page_with_img_files(tmp_path: Path, no_network):
 
 def test_picture_file_offline_from_a_cold_start(tmp_path: Path, no_network):
     """The engine loads and reads with the network blocked: nothing is downloaded."""
-    from ocr.backends import reset_backend
+    from ocr.engine import reset_backend
 
     path = tmp_path / "t4.png"
     t4().save(path)

@@ -2,7 +2,7 @@
 
 Each picture goes through `ocr.read_image` (grid → cell crops → PP-OCRv6 recogniser) and
 then through the normalizer, and every number must come out as drawn. The engine is loaded
-once per process (`ocr.backends.get_backend`); pictures are drawn at 20 px text so that
+once per process (`ocr.engine.get_backend`); pictures are drawn at 20 px text so that
 the whole module stays within a few seconds per picture.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ T4_CODES = [f"{b.key}.{c.key}" for b in T.REVIEW_BLOCKS for c in T.REVIEW_COLUMN
 
 @pytest.fixture(scope="session")
 def engine():
-    from ocr.backends import get_backend
+    from ocr.engine import get_backend
 
     return get_backend()
 
