@@ -129,8 +129,6 @@ def model_name(folder: Path, default: str) -> str:
 # --- PaddleOCR -----------------------------------------------------------------------------
 
 
-PADDLE_DET_NAME = "PP-OCRv6_small_det"
-PADDLE_REC_NAME = "PP-OCRv6_small_rec"
 
 
 @dataclass
@@ -159,9 +157,9 @@ class PaddleBackend:
         if onnx:
             common["engine_config"] = {"intra_op_num_threads": threads(), "inter_op_num_threads": 1}
         try:
-            det = TextDetection(model_name=model_name(det_dir, PADDLE_DET_NAME), model_dir=str(det_dir),
+            det = TextDetection(model_name=model_name(det_dir, DET_NAME), model_dir=str(det_dir),
                                 limit_side_len=DET_LIMIT_SIDE, limit_type="max", **common)
-            rec = TextRecognition(model_name=model_name(rec_dir, PADDLE_REC_NAME),
+            rec = TextRecognition(model_name=model_name(rec_dir, REC_NAME),
                                   model_dir=str(rec_dir), **common)
         except Exception as exc:
             raise OcrUnavailable(f"PaddleOCR could not start offline from {det_dir.parent}: "
