@@ -195,7 +195,7 @@ def score(blocks, pic: Picture) -> tuple[int, int, int, str]:
     """(cells right, cells scored, invented, tables found) for the tables the picture holds;
     invented: numbers given for cells the truth has null (a table the picture lacks)."""
     from core.document import ExtractedDocument
-    from normalize.record import to_record
+    from normalize.assemble import to_record
 
     rec = to_record(ExtractedDocument(blocks=list(blocks), format="bench"))
     codes = [c for c in pic.truth if any(c.startswith(p) for k in pic.kinds for p in PREFIXES[k])]

@@ -28,7 +28,7 @@ os.environ.setdefault("GONGKAI_OCR_THREADS", "1")
 def read_report(pictures: list[bytes]):
     """Picture files of one report → its record, as `gongkai extract` makes it."""
     from core.document import ExtractedDocument, ImageBlock, Provenance
-    from normalize.record import to_record
+    from normalize.assemble import to_record
     from ocr import enrich
 
     blocks = [ImageBlock(data=b, ref=f"t{k}", prov=Provenance(page=k, method="text"))

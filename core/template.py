@@ -213,7 +213,7 @@ def cell_defs(template: Template) -> tuple[CellDef, ...]:
     """Every cell of the template, in printed order.
 
     A report that mixes the versions (a 2021-form table 二 with a one-row （六）其他处理,
-    common in the wild) also carries the cells of the rows it printed: see `normalize.record`.
+    common in the wild) also carries the cells of the rows it printed: see `normalize.assemble`.
     """
     out: list[CellDef] = []
     for r in ACTIVE_ROWS[template]:

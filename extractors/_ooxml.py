@@ -55,7 +55,7 @@ class Rel(NamedTuple):
     external: bool
 
 
-class Package:
+class OoxmlPackage:
     """An open OOXML zip whose parts are read on demand."""
 
     def __init__(self, zf: zipfile.ZipFile):

@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from extractors import read_head
-from extractors._ooxml import ZIP_ERRORS, Package, first_target
+from extractors._ooxml import ZIP_ERRORS, OoxmlPackage, first_target
 from core.document import Block, Cell, ExtractedDocument, ImageBlock, Table, TextBlock
 from core.errors import BadDocument
 
@@ -108,7 +108,7 @@ def extract(path: Path) -> ExtractedDocument:
         raise BadDocument(f"not a DOCX: not a ZIP container (first bytes {head!r})")
     try:
         with zipfile.ZipFile(path) as zf:
-            return _Reader(Package(zf)).document()
+            return _Reader(OoxmlPackage(zf)).document()
     except ZIP_ERRORS as exc:
         raise BadDocument(f"corrupt DOCX ({type(exc).__name__}: {exc})") from exc
 
@@ -125,7 +125,7 @@ def _is_encrypted_ooxml(path: Path) -> bool:
 class _Reader:
     """Walks one package's main document part into blocks."""
 
-    def __init__(self, package: Package):
+    def __init__(self, package: OoxmlPackage):
         self.package = package
         self.warnings = package.warnings
         package_rels = package.rels("")

@@ -1,6 +1,6 @@
 """OFD (GB/T 33190, China's fixed-layout format) → `ExtractedDocument` with page coordinates.
 
-    Package(zip)                       ofd_package: bombs, traversal and DOCTYPEs refused
+    OfdPackage(zip)                     ofd_package: bombs, traversal and DOCTYPEs refused
     OFD.xml → DocBody/DocRoot          the first document of the package
       Document.xml → CommonData        page size, PublicRes/DocumentRes → MultiMedia files
                    → Pages/Page        each page's Content.xml (BaseLoc)
@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from extractors import ofd_package as pkgmod
-from extractors.ofd_package import Package, folder, kid, kids, resolve, text_of
+from extractors.ofd_package import OfdPackage, folder, kid, kids, resolve, text_of
 from extractors.ofd_page import PageObjects, box, read_objects, rulings
 from extractors.pdf import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
 from extractors.pdf_tables import (cells_to_part, close_open_tables, edges_to_cell_groups, is_table_part,
@@ -61,7 +61,7 @@ def extract(path: Path) -> ExtractedDocument:
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            return _Reader(Package(zf)).document()
+            return _Reader(OfdPackage(zf)).document()
     except BadDocument:
         raise
     except pkgmod.ZIP_ERRORS as exc:
@@ -69,7 +69,7 @@ def extract(path: Path) -> ExtractedDocument:
 
 
 class _Reader:
-    def __init__(self, package: Package):
+    def __init__(self, package: OfdPackage):
         self.pkg = package
         self.warnings: list[str] = []
         self.media: dict[str, tuple[str, str | None]] = {}  # resource ID → (part, media type)
@@ -170,7 +170,7 @@ def page_objects(path: Path, n: int) -> tuple[PageObjects, tuple[float, float, f
     """Page n's objects (glyphs, visible paths, pictures; mm) and its area: what
     `layout_page` lays out. For `gongkai debug`, which draws them."""
     with zipfile.ZipFile(path) as zf:
-        reader = _Reader(Package(zf))
+        reader = _Reader(OfdPackage(zf))
         _, doc_dir, default_area, page_refs = reader.locate()
         if not 1 <= n <= len(page_refs):
             raise BadDocument(f"no page {n}: the file has {len(page_refs)} page(s)")

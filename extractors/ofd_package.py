@@ -41,7 +41,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 _DOCTYPE_MARKS = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 
 
-class Package:
+class OfdPackage:
     """An opened, checked OFD zip whose parts are read by (resolved) name."""
 
     def __init__(self, zf: zipfile.ZipFile):

@@ -283,7 +283,7 @@ def read_document(path: Path) -> tuple[ExtractedDocument, Record]:
     """The document and its record as the pipeline makes them (extract → OCR → normalize →
     validate), without the 'is it a report at all' gate: debugging wants to see everything."""
     from gongkai.pipeline import extract_document
-    from normalize.record import to_record
+    from normalize.assemble import to_record
 
     doc = extract_document(Path(path))
     return doc, to_record(doc, {"path": str(path), "format": doc.format})

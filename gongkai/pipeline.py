@@ -44,7 +44,7 @@ def extract_record(path: Path) -> Record:
     annual report at all (no title, no section, no statistical table): an HTML error
     page or an unrelated document must not become an empty record in the warehouse.
     """
-    from normalize.record import to_record
+    from normalize.assemble import to_record
 
     path = Path(path)
     if not path.is_file():
@@ -60,7 +60,7 @@ def extract_record(path: Path) -> Record:
 def extract_group(paths: list[Path]) -> Record:
     """Several files that together make one report (a report posted as one picture per
     table or per page) → one record. Blocks are taken file by file in the given order."""
-    from normalize.record import to_record
+    from normalize.assemble import to_record
 
     paths = [Path(p) for p in paths]
     if len(paths) == 1:

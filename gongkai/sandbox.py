@@ -171,7 +171,7 @@ def preload() -> None:
     """Import the extraction code once in the parent, so that forked children start warm."""
     import gongkai.pipeline  # noqa: F401
     import extractors
-    import normalize.record  # noqa: F401
+    import normalize.assemble  # noqa: F401
     import ocr  # noqa: F401
 
     extractors._modules()

@@ -14,7 +14,7 @@ from core.record import CellSource, Finding
 from validate import apply_balance, apply_result_totals
 
 from core import template as T
-from .grid import ValueCell
+from .rows import ValueCell
 from .tables import TableMapping
 
 COLUMNS = [c.key for c in T.APPLY_COLUMNS]

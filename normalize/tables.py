@@ -15,7 +15,7 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .grid import (Row, ValueCell, attach_detached_values, column_headers, join_split_labels, merge_flat_fragments,
+from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_split_labels, merge_flat_fragments,
                    merge_fragments, table_rows)
 
 Mapped = tuple[int | float | None, CellSource]

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .grid import BBox, GridCell, TableGrid
+from .grid import PixelBox, GridCell, TableGrid
 
 MIN_NUMBERS = 2
 """A data row holds at least this many numbers, and at least three boxes."""
@@ -42,7 +42,7 @@ _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
 class TextBox(Protocol):
     text: str
-    bbox: BBox
+    bbox: PixelBox
 
 
 @dataclass
@@ -58,7 +58,7 @@ def _is_number(text: str) -> bool:
     return digit_like(text) and any(ch.isdigit() for ch in text)
 
 
-def merge_wrapped(boxes: list[BBox], numeric: list[bool], text_h: float, anchors: list[float] = (),
+def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anchors: list[float] = (),
                   data_top: float = float("inf")) -> list[list[int]]:
     """Groups of box indices: a label box and the label boxes stacked right below it (with
     horizontal overlap) are one wrapped label — but two lines that each sit level with a
@@ -66,14 +66,14 @@ def merge_wrapped(boxes: list[BBox], numeric: list[bool], text_h: float, anchors
     allowed is WRAP_GAP text heights among the data rows (below `data_top`) and HEADER_GAP
     above them, where stacked header rows ("法人或其他组织" over "商业企业") must stay apart."""
 
-    def anchor(b: BBox) -> int | None:
+    def anchor(b: PixelBox) -> int | None:
         cy = (b[1] + b[3]) / 2
         near = [k for k, a in enumerate(anchors) if abs(a - cy) <= ALIGNED * text_h]
         return near[0] if near else None
 
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1], boxes[i][0]))
     groups: list[list[int]] = []
-    spans: list[BBox] = []
+    spans: list[PixelBox] = []
     for i in order:
         b = boxes[i]
         target = None
@@ -100,12 +100,12 @@ def merge_wrapped(boxes: list[BBox], numeric: list[bool], text_h: float, anchors
     return groups
 
 
-def _span(boxes: list[BBox], group: list[int]) -> BBox:
+def _span(boxes: list[PixelBox], group: list[int]) -> PixelBox:
     return (min(boxes[i][0] for i in group), min(boxes[i][1] for i in group),
             max(boxes[i][2] for i in group), max(boxes[i][3] for i in group))
 
 
-def group_rows(spans: list[BBox], text_h: float) -> list[list[int]]:
+def group_rows(spans: list[PixelBox], text_h: float) -> list[list[int]]:
     """Indices of `spans` grouped into rows: a box joins the row whose common vertical band
     contains its centre."""
     rows: list[list[int]] = []
@@ -122,7 +122,7 @@ def group_rows(spans: list[BBox], text_h: float) -> list[list[int]]:
     return rows
 
 
-def value_columns(number_spans: list[BBox], text_h: float) -> list[float]:
+def value_columns(number_spans: list[PixelBox], text_h: float) -> list[float]:
     """Column boundaries over the number boxes: the middle of every gap in their
     x-projection at least 0.6 × text height wide, and their outer edges."""
     x0 = int(min(b[0] for b in number_spans))
@@ -144,7 +144,7 @@ def value_columns(number_spans: list[BBox], text_h: float) -> list[float]:
     return bounds
 
 
-def label_columns(label_spans: list[BBox], x_end: float, text_h: float) -> list[float]:
+def label_columns(label_spans: list[PixelBox], x_end: float, text_h: float) -> list[float]:
     """Boundaries of the label area left of the values: one column per cluster of left
     edges (labels are left-aligned or indented per level)."""
     lefts = sorted(b[0] for b in label_spans if b[0] < x_end)
@@ -260,7 +260,7 @@ def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
     return Borderless(grid=grid, cells=assigned, used=used)
 
 
-def _row_centre(row: list[int], spans: list[BBox], gnum: list[bool]) -> float:
+def _row_centre(row: list[int], spans: list[PixelBox], gnum: list[bool]) -> float:
     """A row's vertical centre: its numbers' if it has any, else all its boxes'."""
     ks = [k for k in row if gnum[k]] or row
     return sum((spans[k][1] + spans[k][3]) / 2 for k in ks) / len(ks)

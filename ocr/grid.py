@@ -37,7 +37,7 @@ import numpy as np
 
 from core.geometry import cluster_positions
 
-BBox = tuple[int, int, int, int]
+PixelBox = tuple[int, int, int, int]
 """(x0, top, x1, bottom) in pixels, x1/bottom exclusive."""
 
 MAX_SKEW = 3.0
@@ -106,14 +106,14 @@ class GridCell:
     col: int
     row_span: int
     col_span: int
-    bbox: BBox
+    bbox: PixelBox
 
 
 @dataclass
 class TableGrid:
     """One table: its outline, its boundaries and its cells (empty text at this stage)."""
 
-    bbox: BBox
+    bbox: PixelBox
     rows: list[int]
     cols: list[int]
     cells: list[GridCell]
@@ -148,7 +148,7 @@ class PageScan:
     v_lines: list[Segment] = field(default_factory=list)
     h_kept: list[Segment] = field(default_factory=list)  # anchored rulings
     v_kept: list[Segment] = field(default_factory=list)
-    regions: list[BBox] = field(default_factory=list)
+    regions: list[PixelBox] = field(default_factory=list)
     grids: list[TableGrid] = field(default_factory=list)
 
     @property
@@ -163,7 +163,7 @@ class PageScan:
             cv2.rectangle(mask, (s.x0 - grow, s.top - grow), (s.x1 - 1 + grow, s.bottom - 1 + grow), 255, -1)
         return mask
 
-    def to_source(self, bbox: BBox) -> tuple[float, float, float, float]:
+    def to_source(self, bbox: PixelBox) -> tuple[float, float, float, float]:
         """A box of the deskewed picture as a box of the picture as given."""
         m = self.matrix
         if m is None and self.angle:
@@ -543,7 +543,7 @@ def anchored_segments(h_lines: list[Segment], v_lines: list[Segment], h_mask: np
     return [s for s in h_lines if keep_h(s)], [s for s in v_lines if keep_v(s)]
 
 
-def segments_to_regions(h: list[Segment], v: list[Segment], shape: tuple[int, int], tol: int) -> list[BBox]:
+def segments_to_regions(h: list[Segment], v: list[Segment], shape: tuple[int, int], tol: int) -> list[PixelBox]:
     """Groups of crossing rulings, one bounding box each, top to bottom: the tables."""
     mask = np.zeros(shape, np.uint8)
     for s in h + v:
@@ -559,14 +559,14 @@ def segments_to_regions(h: list[Segment], v: list[Segment], shape: tuple[int, in
     return sorted(out, key=lambda b: (b[1], b[0]))
 
 
-def _inside(s: Segment, box: BBox, slack: int = 2) -> bool:
+def _inside(s: Segment, box: PixelBox, slack: int = 2) -> bool:
     return s.x0 >= box[0] - slack and s.x1 <= box[2] + slack and s.top >= box[1] - slack and s.bottom <= box[3] + slack
 
 
 # --- 3. the grid --------------------------------------------------------------------------
 
 
-def region_positions(h: list[Segment], v: list[Segment], box: BBox, tol: int) -> tuple[list[int], list[int]]:
+def region_positions(h: list[Segment], v: list[Segment], box: PixelBox, tol: int) -> tuple[list[int], list[int]]:
     """Row and column boundaries of one table: the clustered positions of its rulings, plus
     the outline where an outer border is not drawn (lines that run on past the last
     perpendicular line mark an open side)."""

@@ -31,7 +31,7 @@ import numpy as np
 from core.values import NULL_MARKERS
 
 from .backends import DIGIT_SHAPES, OcrBackend, Quad, Reading
-from .grid import BBox, GridCell, PageScan, TableGrid
+from .grid import PixelBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
 """Ink blobs smaller than this × text height² are noise (scan grain, JPEG ringing)."""
@@ -81,7 +81,7 @@ class TextLine:
     """A detected text box, or boxes joined into a line (`boxes_to_lines`)."""
 
     text: str
-    bbox: BBox
+    bbox: PixelBox
     score: float
     digits: str = ""
     digits_min: float = 0.0
@@ -125,7 +125,7 @@ def text_ink(scan: PageScan) -> np.ndarray:
     return np.where(keep[labels], ink, 0).astype(np.uint8)
 
 
-def cell_lines(ink: np.ndarray, box: BBox, text_h: float, inset: int = 2) -> list[BBox]:
+def cell_lines(ink: np.ndarray, box: PixelBox, text_h: float, inset: int = 2) -> list[PixelBox]:
     """The text lines inside a cell: runs of ink rows (row projection), each with the
     horizontal extent of its ink. A run too small to hold a glyph is dropped, so an empty
     cell (or one with a stray mark) gives []."""
@@ -163,7 +163,7 @@ def cell_lines(ink: np.ndarray, box: BBox, text_h: float, inset: int = 2) -> lis
     return out
 
 
-def crop_line(gray: np.ndarray, box: BBox, limit: BBox | None = None) -> np.ndarray:
+def crop_line(gray: np.ndarray, box: PixelBox, limit: PixelBox | None = None) -> np.ndarray:
     """One text line with a white margin, cut from `gray` but never beyond `limit` (the
     cell): what lies outside the cell is replaced by white."""
     x0, y0, x1, y1 = box
@@ -192,7 +192,7 @@ def crop_quad(image: np.ndarray, quad: Quad) -> np.ndarray:
     return out
 
 
-def glyph_key(ink: np.ndarray, box: BBox) -> bytes:
+def glyph_key(ink: np.ndarray, box: PixelBox) -> bytes:
     """A fingerprint of a line's ink: tight crop, 32 pixels high, binarised. Identical keys
     are the same glyph image (the many "0" cells of one picture)."""
     x0, y0, x1, y1 = box
@@ -264,7 +264,7 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     """
     ink = text_ink(scan) if ink is None else ink
     gray = clean_gray(scan) if gray is None else gray
-    lines: list[tuple[int, BBox]] = []
+    lines: list[tuple[int, PixelBox]] = []
     for k, c in enumerate(grid.cells):
         for box in cell_lines(ink, c.bbox, scan.text_h):
             lines.append((k, box))
@@ -272,7 +272,7 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     keys = [glyph_key(ink, box) for _, box in lines]
     results = recognize_once(backend, crops, keys) if crops else []
     readings: dict[int, list[Reading]] = {}
-    boxes: dict[int, list[BBox]] = {}
+    boxes: dict[int, list[PixelBox]] = {}
     for (k, box), r in zip(lines, results):
         readings.setdefault(k, []).append(r)
         boxes.setdefault(k, []).append(box)
@@ -313,11 +313,11 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     return out
 
 
-def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[BBox], text_h: float) -> bool:
+def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
     """Whether a cell shows more than one number: two lines of digits, or digits far apart
     on one line — each part at least half a text height high (specks of a noisy scan and the
     dot of a decimal do not count)."""
-    def tall(b: BBox) -> bool:
+    def tall(b: PixelBox) -> bool:
         return b[3] - b[1] >= 0.5 * text_h
 
     lines = [b for r, b in zip(readings, boxes) if digit_like(r.text) and tall(b)]
@@ -356,7 +356,7 @@ def numeric_lines(cells: list[GridCell], texts: dict[int, str]) -> tuple[set[int
 # --- text outside the tables -----------------------------------------------------------------
 
 
-def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[BBox] = (), ink: np.ndarray | None = None,
+def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[PixelBox] = (), ink: np.ndarray | None = None,
                gray: np.ndarray | None = None) -> list[TextLine]:
     """The text boxes of the picture outside `exclude` (the tables), each recognised.
 
@@ -381,7 +381,7 @@ def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[BBox] = (), in
     for ex0, ey0, ex1, ey1 in exclude:
         work[max(0, ey0 - y0 - 3): max(0, ey1 - y0 + 3), max(0, ex0 - x0 - 3): max(0, ex1 - x0 + 3)] = 255
     quads = backend.detect(work)
-    parts: list[BBox] = []
+    parts: list[PixelBox] = []
     crops: list[np.ndarray] = []
     for q in quads:
         qx, qy = [p[0] + x0 for p in q], [p[1] + y0 for p in q]
@@ -411,7 +411,7 @@ def _upright(quad: Quad) -> bool:
     return w >= h and abs(by - ay) <= 0.05 * max(w, 1.0)
 
 
-def split_box(ink: np.ndarray, box: BBox, text_h: float) -> list[BBox]:
+def split_box(ink: np.ndarray, box: PixelBox, text_h: float) -> list[PixelBox]:
     """A detected box cut at wide gaps in its ink, each part shrunk to its ink (the main text
     band only: a box's edge may graze the line above or below). [] when it has no ink."""
     x0, y0, x1, y1 = box

@@ -5,7 +5,7 @@ from core.document import Cell, ExtractedDocument, Table, TextBlock
 from core import labels
 from core import template as T
 from normalize.metadata import parse_date, published_date, reporting_year, title_and_agency
-from normalize.record import to_record
+from normalize.assemble import to_record
 from core.values import parse
 
 
@@ -172,7 +172,7 @@ def test_column_identities_pick_the_one_placement_of_a_lost_cell():
 
 def test_a_row_whose_label_is_not_recognised_is_one_finding_not_two():
     from core.document import Cell, ExtractedDocument, Table, TextBlock
-    from normalize.record import to_record
+    from normalize.assemble import to_record
 
     rows = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "0", "0", "3"],
             ["行政规范性文件", "2", "1", "15"], ["信息内容", "本年处理决定数量"], ["行政许可", "120"],

@@ -75,7 +75,7 @@ def test_paddle_backend_without_the_extra(monkeypatch, fresh_engine):
 def test_paddle_backend_reads_offline(monkeypatch, fresh_engine, no_network, tmp_path):
     import ocr_fixtures as F
     from core.document import ExtractedDocument
-    from normalize.record import to_record
+    from normalize.assemble import to_record
     from ocr import read_image
 
     monkeypatch.setenv("GONGKAI_OCR_BACKEND", "paddle")

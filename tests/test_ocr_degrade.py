@@ -31,7 +31,7 @@ def tables(template: str):
 
 
 def read(pictures: list[bytes]):
-    from normalize.record import to_record
+    from normalize.assemble import to_record
     from ocr import enrich
 
     blocks = [ImageBlock(data=b, ref=f"t{k}", prov=Provenance(page=k, method="text"))

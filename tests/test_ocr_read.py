@@ -15,7 +15,7 @@ import pytest
 import ocr_fixtures as F
 from core.document import ExtractedDocument, Table, TextBlock
 from core import template as T
-from normalize.record import to_record
+from normalize.assemble import to_record
 from ocr import read_image
 from ocr.read import FIX_PENALTY
 
@@ -138,7 +138,7 @@ def test_logo_is_left_as_a_picture(engine):
 
 
 def test_fix_penalty_is_below_the_low_confidence_line():
-    from normalize.record import LOW_CONFIDENCE
+    from normalize.assemble import LOW_CONFIDENCE
 
     assert 1.0 * FIX_PENALTY < LOW_CONFIDENCE
 
