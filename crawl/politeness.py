@@ -73,6 +73,11 @@ class Slot:
         return self
 
     def __exit__(self, *exc) -> None:
+        # The delay also runs from the end of this exchange: a slow answer (or a request that
+        # reached the server late) never lets the next one follow it closer than `delay_s`.
+        # The server then sees arrivals at least `delay_s` apart whatever the machine's load.
+        with self.lock:
+            self.next_start = max(self.next_start, time.monotonic() + self.delay_s)
         self.sem.release()
 
 
