@@ -8,7 +8,7 @@
     layout_page(...)                   glyphs → lines, rulings + glyphs → tables, images
     stitch_pages(...)                  a table running onto the next page → one table
 
-The layout reuses the PDF extractor's machinery (`extractors.pdf_tables`, `pdf_lines`),
+The layout is the PDF extractor's (`extractors.layout`, `rulings`, `pdf_tables`, `pdf_lines`),
 which works on pdfplumber-style glyph and edge dicts: OFD millimetres are converted to
 points for it, so its tolerances (tuned in points on real reports) apply unchanged, and
 every bbox handed back is in millimetres again, as the document model specifies for OFD.
@@ -25,9 +25,9 @@ from pathlib import Path
 from extractors import ofd_package as pkgmod
 from extractors.ofd_package import OfdPackage, folder, kid, kids, resolve, text_of
 from extractors.ofd_page import PageObjects, box, read_objects, rulings
-from extractors.pdf import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
-from extractors.pdf_tables import (cells_to_part, close_open_tables, edges_to_cell_groups, is_table_part,
-                                   merge_rulings)
+from extractors.layout import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
+from extractors.pdf_tables import cells_to_part, is_table_part
+from extractors.rulings import close_open_tables, edges_to_cell_groups, merge_rulings
 from core.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from core.errors import BadDocument
 

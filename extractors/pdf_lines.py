@@ -43,8 +43,19 @@ def is_tight(ch: str) -> bool:
     """Whether a character is set solid in Chinese text (CJK, full-width, curly quotes)."""
     if not ch:
         return False
-    o = ord(ch[0])
-    return ch[0] in _TIGHT_EXTRA or any(lo <= o <= hi for lo, hi in _TIGHT_RANGES)
+    c = ch[0]
+    tight = _TIGHT.get(c)
+    if tight is None:  # a page has a few hundred distinct characters: each is looked up once
+        o = ord(c)
+        tight = c in _TIGHT_EXTRA or any(lo <= o <= hi for lo, hi in _TIGHT_RANGES)
+        if len(_TIGHT) < _CACHE_LIMIT:
+            _TIGHT[c] = tight
+    return tight
+
+
+_TIGHT: dict[str, bool] = {}
+_CACHE_LIMIT = 1 << 16
+"""Characters remembered (a report uses a few thousand; a hostile file could try them all)."""
 
 
 def is_unmapped(text: str) -> bool:
@@ -52,13 +63,23 @@ def is_unmapped(text: str) -> bool:
 
     These come from fonts without a usable ToUnicode map; the page then needs OCR.
     """
+    known = _UNMAPPED.get(text)
+    if known is not None:
+        return known
     if text.startswith("(cid:"):
         return True
+    bad = False
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Co", "Cs", "Cn") or ch == "\ufffd" or (cat == "Cc" and ch not in "\t\n\r"):
-            return True
-    return False
+            bad = True
+            break
+    if len(text) == 1 and len(_UNMAPPED) < _CACHE_LIMIT:
+        _UNMAPPED[text] = bad
+    return bad
+
+
+_UNMAPPED: dict[str, bool] = {}
 
 
 @dataclass

@@ -1,19 +1,18 @@
-"""Ruled tables in a PDF page: rulings → cells → grid, and tables stitched across pages.
+"""Ruled tables on a fixed-layout page (PDF, OFD): cells → grid, and tables stitched across pages.
 
-The steps mirror pdfplumber's `TableFinder` (and reuse its edge functions), each a
-module-level function whose result can be inspected on its own:
+The rulings become cell boxes in `extractors.rulings`; here each table's boxes and the
+page's glyphs become a grid, and a table continued on the next page is joined to its first
+part. Each step is a module-level function whose result can be inspected on its own:
 
-    page_rulings(page)          visible strokes only: no white or shading rectangles
-    close_open_tables(edges)    a table cut by a page break has no top/bottom border there
-    edges_to_cell_groups(edges) pdfplumber: merge → intersections → cells → tables
-    cells_to_part(...)          one table on one page: cell boxes, their texts, the x/y edges
-    stitch_parts(parts)         a table continued on the next page → one grid
-    part_to_table(part)         the document model's `Table`
+    find_table_parts(edges, chars)  rulings → cell groups (`extractors.rulings`) → parts
+    cells_to_part(...)              one table on one page: cell boxes, their texts, the x/y edges
+    stitch_parts(parts)             a table continued on the next page → one grid
+    part_to_table(part)             the document model's `Table`
 
-Why not `page.find_tables()` as is: its "lines" strategy takes every rectangle's outline,
-and WPS draws a white rectangle behind each line of body text, so whole pages of prose come
-out as one-column "tables"; and a table continued on a new page often has no top border on
-that page, which loses its first row.
+Why not pdfplumber's `page.find_tables()` as is: its "lines" strategy takes every
+rectangle's outline, and WPS draws a white rectangle behind each line of body text, so whole
+pages of prose come out as one-column "tables"; and a table continued on a new page often
+has no top border on that page, which loses its first row.
 """
 from __future__ import annotations
 
@@ -21,19 +20,11 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
-from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-from pdfplumber.utils import obj_to_edges
-
-from extractors.pdf_lines import Line, chars_to_lines, join_lines, lines_bbox
 from core.document import BBox, Cell, Provenance, Table
 from core.geometry import cluster_positions
+from extractors.pdf_lines import Line, chars_to_lines, join_lines, lines_bbox
+from extractors.rulings import close_open_tables, edges_to_cell_groups, merge_rulings
 
-SNAP_TOLERANCE = 3.0
-"""Rulings this close (points) are one ruling (pdfplumber's default)."""
-JOIN_TOLERANCE = 3.0
-MIN_EDGE_LENGTH = 3.0
-THIN_FILL = 2.0
-"""A filled rectangle thinner than this is a ruling drawn as a fill (Word, some printers)."""
 EDGE_TOLERANCE = 1.5
 """Cell sides this close are on the same grid line."""
 STITCH_TOLERANCE = 5.0
@@ -45,118 +36,7 @@ _MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[�
 """A list marker that starts a row label: "（四）", "三、", "1.", "2．"."""
 
 
-# --- 1. rulings -------------------------------------------------------------------------
-
-
-def _is_white(color) -> bool:
-    """Whether a pdfplumber colour is white (invisible on paper)."""
-    if color is None:
-        return False
-    vals = color if isinstance(color, (tuple, list)) else (color,)
-    try:
-        vals = [float(v) for v in vals]
-    except (TypeError, ValueError):  # pattern colours
-        return False
-    if len(vals) == 4:  # CMYK: white is no ink
-        return all(v <= 0.02 for v in vals)
-    return bool(vals) and all(v >= 0.98 for v in vals)
-
-
-def page_rulings(page) -> list[dict]:
-    """The visible straight strokes of a page, as pdfplumber edges.
-
-    Kept: stroked lines and stroked rectangles (their four sides) in a non-white colour, and
-    thin filled rectangles (rulings drawn as fills). Dropped: filled rectangles that are not
-    thin, i.e. cell shading and the white boxes WPS puts behind every line of text.
-    """
-    edges: list[dict] = []
-    for obj in page.lines:
-        if obj.get("stroke", True) and not _is_white(obj.get("stroking_color")):
-            edges.extend(obj_to_edges(obj))
-    for r in page.rects:
-        w, h = r["x1"] - r["x0"], r["bottom"] - r["top"]
-        if r.get("stroke") and not _is_white(r.get("stroking_color")):
-            edges.extend(obj_to_edges(r))
-        elif r.get("fill") and min(w, h) <= THIN_FILL and max(w, h) > MIN_EDGE_LENGTH \
-                and not _is_white(r.get("non_stroking_color")):
-            edges.append(_fill_to_edge(r))
-    return edges
-
-
-def _fill_to_edge(r: dict) -> dict:
-    """A thin filled rectangle → one edge along its middle."""
-    if r["x1"] - r["x0"] >= r["bottom"] - r["top"]:
-        y = (r["top"] + r["bottom"]) / 2
-        return {"x0": r["x0"], "x1": r["x1"], "top": y, "bottom": y, "width": r["x1"] - r["x0"],
-                "height": 0.0, "orientation": "h", "object_type": "rect_edge"}
-    x = (r["x0"] + r["x1"]) / 2
-    return {"x0": x, "x1": x, "top": r["top"], "bottom": r["bottom"], "width": 0.0,
-            "height": r["bottom"] - r["top"], "orientation": "v", "object_type": "rect_edge"}
-
-
-def merge_rulings(edges: list[dict]) -> list[dict]:
-    """Snap and join collinear rulings (pdfplumber's `merge_edges`), dropping specks."""
-    if not edges:
-        return []
-    merged = merge_edges(edges, SNAP_TOLERANCE, SNAP_TOLERANCE, JOIN_TOLERANCE, JOIN_TOLERANCE)
-    return [e for e in merged if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"])
-            >= MIN_EDGE_LENGTH]
-
-
-# --- 2. page-break borders ----------------------------------------------------------------
-
-
-def close_open_tables(edges: list[dict]) -> list[dict]:
-    """Add the missing top/bottom border where vertical rulings start or end together unruled.
-
-    A table that continues on a new page is often drawn there without its top border (and
-    sometimes without a bottom border before the break); two or more vertical rulings
-    starting (ending) at the same height with no horizontal ruling across them there mark
-    such an open side. The added edge runs from the leftmost to the rightmost of them.
-    """
-    verticals = [e for e in edges if e["orientation"] == "v"]
-    horizontals = [e for e in edges if e["orientation"] == "h"]
-    added: list[dict] = []
-    for key in ("top", "bottom"):
-        for group in _cluster(verticals, key, SNAP_TOLERANCE):
-            if len(group) < 2:
-                continue
-            y = sum(e[key] for e in group) / len(group)
-            x0, x1 = min(e["x0"] for e in group), max(e["x0"] for e in group)
-            if x1 - x0 < MIN_EDGE_LENGTH or _covered(horizontals, y, x0, x1):
-                continue
-            added.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
-                          "orientation": "h", "object_type": "synthetic"})
-    return merge_rulings(edges + added) if added else edges
-
-
-def _cluster(objs: list[dict], key: str, tolerance: float) -> list[list[dict]]:
-    """Objects grouped where their `key` values lie within `tolerance` of the previous one."""
-    groups: list[list[dict]] = []
-    for o in sorted(objs, key=lambda o: o[key]):
-        if groups and o[key] - groups[-1][-1][key] <= tolerance:
-            groups[-1].append(o)
-        else:
-            groups.append([o])
-    return groups
-
-
-def _covered(horizontals: list[dict], y: float, x0: float, x1: float) -> bool:
-    """Whether horizontal rulings at height y cover most of [x0, x1]."""
-    span = sum(max(0.0, min(h["x1"], x1) - max(h["x0"], x0))
-               for h in horizontals if abs(h["top"] - y) <= SNAP_TOLERANCE)
-    return span >= 0.9 * (x1 - x0)
-
-
-# --- 3. cells ------------------------------------------------------------------------------
-
-
-def edges_to_cell_groups(edges: list[dict]) -> list[list[BBox]]:
-    """Rulings → groups of cell boxes, one group per table (pdfplumber's algorithm)."""
-    if not edges:
-        return []
-    intersections = edges_to_intersections(edges, 1, 1)
-    return cells_to_tables(intersections_to_cells(intersections))
+# --- cells ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -251,9 +131,9 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
     return TablePart(page=page, bbox=bbox, cells=cells, xs=xs, ys=ys, pages=[page])
 
 
-def find_table_parts(page, chars: list[dict], page_no: int) -> list[TablePart]:
-    """All ruled tables of a page, top to bottom (`is_table_part`)."""
-    edges = close_open_tables(merge_rulings(page_rulings(page)))
+def find_table_parts(rulings: list[dict], chars: list[dict], page_no: int) -> list[TablePart]:
+    """All ruled tables of a page, top to bottom (`is_table_part`), from its unmerged rulings."""
+    edges = close_open_tables(merge_rulings(rulings))
     parts = [cells_to_part(group, chars, page_no) for group in edges_to_cell_groups(edges)]
     return [p for p in parts if is_table_part(p)]
 

@@ -146,27 +146,33 @@ def _edge_box(e: dict) -> BBox:
 
 
 def pdf_view(path: Path, n: int) -> PageView:
-    """Page n of a PDF through the extractor's own steps: `page_rulings` → `merge_rulings` →
-    `close_open_tables` (the edges), pdfplumber's intersections, and the cells of the table
-    parts `read_page` keeps (at least 2 × 2). A page that needs OCR is a picture."""
-    import pdfplumber
-    from pdfplumber.table import edges_to_intersections
+    """Page n of a PDF through the extractor's own steps: `read_drawing` (PDFium) →
+    `merge_rulings` → `close_open_tables` (the edges), their intersections, and the cells of
+    the table parts `read_page` keeps (at least 2 × 2). A page that needs OCR is a picture."""
+    import pypdfium2 as pdfium
 
     from extractors.pdf import read_page
-    from extractors.pdf_tables import TablePart, close_open_tables, merge_rulings, page_rulings
+    from extractors.pdf_page import read_drawing
+    from extractors.pdf_tables import TablePart
+    from extractors.rulings import close_open_tables, edges_to_intersections, merge_rulings
 
-    with pdfplumber.open(path) as pdf:
-        _check_page(n, len(pdf.pages))
-        page = pdf.pages[n - 1]
-        content = read_page(page, n)
-        if content.needs_ocr:
-            view = picture_view(path, n)
-            view.notes += [w for w in content.warnings]
-            return view
-        edges = close_open_tables(merge_rulings(page_rulings(page)))
-        points = edges_to_intersections(edges, 1, 1) if edges else {}
-        parts = [item for _, item in content.items if isinstance(item, TablePart)]
-        background = _render_pdf(path, n, PDF_DPI)
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        _check_page(n, len(pdf))
+        page = pdf[n - 1]
+        drawing = read_drawing(page, n)
+        page.close()
+    finally:
+        pdf.close()
+    content = read_page(drawing)
+    if content.needs_ocr:
+        view = picture_view(path, n)
+        view.notes += [w for w in content.warnings]
+        return view
+    edges = close_open_tables(merge_rulings(drawing.rulings))
+    points = edges_to_intersections(edges) if edges else {}
+    parts = [item for _, item in content.items if isinstance(item, TablePart)]
+    background = _render_pdf(path, n, PDF_DPI)
     return PageView(path=Path(path), page=n, finder="pdf", units="pt", background=background, scale=PDF_DPI / 72,
                     edges=[_edge_box(e) for e in edges], intersections=sorted(points),
                     cells=[c.bbox for p in parts for c in p.cells], tables=[p.bbox for p in parts],
@@ -251,7 +257,8 @@ def ofd_view(path: Path, n: int) -> PageView:
     from PIL import Image
 
     from extractors.ofd import ASCENT, DESCENT, PT_PER_MM, layout_page, page_edges, page_objects
-    from extractors.pdf_tables import TablePart, close_open_tables
+    from extractors.pdf_tables import TablePart
+    from extractors.rulings import close_open_tables
 
     objs, area = page_objects(Path(path), n)
     content = layout_page(objs, n, area)

@@ -1,0 +1,305 @@
+"""One PDF page through PDFium: its glyphs, straight shapes and pictures, as the layout reads them.
+
+PDFium parses a page in C in a millisecond or two; pdfminer's layout analysis of the same
+page took a hundred. The layout (`extractors.layout`) needs little: each glyph's text and
+box, the lines and rectangles (table rulings), where the pictures are. This module reads
+exactly that through pypdfium2's raw API and hands it over in pdfplumber's shapes and
+convention — points, origin at the top-left of the page as displayed — so the tolerances
+tuned on pdfplumber apply unchanged:
+
+    display_transform(page)   PDF user space → the displayed page (crop box, /Rotate)
+    page_glyphs(textpage, t)  every real glyph: text, box, size, upright, matrix
+    page_shapes(page, t)      paths split into subpaths → lines, rectangles, curves; pictures
+    read_drawing(page, n)     all of it → `PageDrawing`
+
+Glyph boxes run across the glyph's advance (PDFium's "loose" box; its ink where PDFium
+stretches that box over letter spacing) and, up and down, the font size from `DESCENT` below
+the baseline: pdfminer's box, with one descent for every font so that a row's digits and
+its label sit in one band. Text objects PDFium cannot decode are counted (`unread_text`)
+so that `extractors.pdf` can let pdfminer read that page.
+Shapes are classified as pdfminer does: a subpath of two points (or three, back to the
+first) is a line, five points closing an axis-aligned loop a rectangle, anything else a
+curve; a closed subpath is closed back to its start first.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from dataclasses import dataclass
+
+from extractors.layout import PageDrawing
+from extractors.rulings import shape_rulings
+
+Matrix = tuple[float, float, float, float, float, float]
+"""(a, b, c, d, e, f): x' = a·x + c·y + e, y' = b·x + d·y + f (PDF's row-vector convention)."""
+
+MAX_OBJECTS = 500_000
+"""Page objects (paths, pictures, forms, all nesting levels) one page may hold; a real page
+has hundreds to a few thousand, a hostile one millions."""
+MAX_FORM_DEPTH = 8
+"""Form XObjects nest a level or two in real files; deeper is a loop or a bomb."""
+SQUARE_TOLERANCE = 0.01
+"""Points (pt) this close are one point: PDFium keeps coordinates in 32-bit floats, so a
+rectangle's corners come back a few millionths apart after its matrix is applied."""
+
+
+class TooManyObjects(ValueError):
+    """A page with more than `MAX_OBJECTS` objects."""
+
+
+def multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (apply m first)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def display_transform(page) -> tuple[Matrix, float, float]:
+    """The matrix from PDF user space (y up) to the displayed page (y down, origin at the
+    crop box's top-left corner, turned by the page's /Rotate), and the displayed width and
+    height."""
+    left, bottom, right, top = page.get_cropbox()
+    rotation = page.get_rotation() % 360
+    w, h = right - left, top - bottom
+    if rotation == 90:    # turned clockwise: the bottom-left corner is now top-left
+        return (0.0, 1.0, 1.0, 0.0, -bottom, -left), h, w
+    if rotation == 180:
+        return (-1.0, 0.0, 0.0, 1.0, right, -bottom), w, h
+    if rotation == 270:
+        return (0.0, -1.0, -1.0, 0.0, top, right), h, w
+    return (1.0, 0.0, 0.0, -1.0, -left, top), w, h
+
+
+# --- glyphs -------------------------------------------------------------------------------------
+
+
+def page_glyphs(textpage, t: Matrix) -> list[dict]:
+    """Every glyph the page prints (PDFium's inserted spaces and line breaks left out).
+
+    A glyph PDFium cannot map to Unicode (a font without a usable ToUnicode map) comes back
+    as U+FFFD, which the layout counts towards a garbled text layer. `upright` and `matrix`
+    are in the displayed page's terms, y up as in PDF: (1, 0, 0, 1) is upright text, (0, 1,
+    -1, 0) text turned a quarter counter-clockwise. A few calls into PDFium per glyph, no
+    more: this loop is most of what reading a text page costs.
+    """
+    import pypdfium2.raw as raw
+
+    tp = textpage.raw
+    n = raw.FPDFText_CountChars(tp)
+    if n <= 0:
+        return []
+    get_unicode, is_generated, map_error = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated, \
+        raw.FPDFText_HasUnicodeMapError
+    loose_box, ink_box, get_matrix, font_size, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharBox, \
+        raw.FPDFText_GetMatrix, raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin
+    rect, mx = raw.FS_RECTF(), raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ink = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    ta, tb, tc, td, te, tf = t
+    ra, rb, rc, rd = ta, -tb, tc, -td  # the display transform's turn alone, y kept up
+    hypot = math.hypot
+    out = []
+    for i in range(n):
+        code = get_unicode(tp, i)  # per glyph: one index is one code point, even beyond
+        ch = chr(code) if 0 < code < 0x110000 else "\ufffd"  # the BMP (𬌗 in place names)
+        if ch in "\r\n" or (ch == " " and is_generated(tp, i) == 1):  # PDFium adds only these
+            continue
+        if map_error(tp, i) == 1:
+            ch = "\ufffd"
+        if not loose_box(tp, i, rect):
+            continue
+        get_matrix(tp, i, mx)
+        a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
+        size = font_size(tp, i) * hypot(c, d)
+        upright = a * d > 0 and b * c <= 0
+        left, right, top, bottom = rect.left, rect.right, rect.top, rect.bottom
+        if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink):
+            # PDFium stretches the loose box over the gap a glyph's spacing leaves (WPS sets
+            # vertical labels as one line with huge spacing): the ink says where it is.
+            left, right, bottom, top = (v.value for v in ink)
+        x0, y0 = ta * left + tc * top + te, tb * left + td * top + tf
+        x1, y1 = ta * right + tc * bottom + te, tb * right + td * bottom + tf
+        if upright and origin(tp, i, ox, oy):
+            # The font size tall, `DESCENT` below the baseline (PDFium's loose box follows each
+            # font's metrics, and shrinks to the glyph when they look odd).
+            y1 = tb * ox.value + td * oy.value + tf + DESCENT * size
+            y0 = y1 - size
+        out.append({"text": ch, "x0": min(x0, x1), "x1": max(x0, x1), "top": min(y0, y1), "bottom": max(y0, y1),
+                    "size": size, "upright": upright, "matrix": (a, b, c, d)})
+    return out
+
+
+MAX_ADVANCE = 1.5
+"""Of the font size: no glyph is wider; a wider box is PDFium's, stretched over spacing."""
+DESCENT = 0.12
+"""Of the font size, how far a glyph box reaches below the baseline: the same for every
+font, so that glyphs on one baseline have one box whatever their fonts' own descents say
+(Times' 0.31 beside 宋体's 0.14 would split a row of digits from its label)."""
+
+
+# --- shapes and pictures ---------------------------------------------------------------------------
+
+
+@dataclass
+class Shapes:
+    """A page's paths (as pdfplumber-style lines, rectangles and curves) and picture boxes."""
+
+    lines: list[dict]
+    rects: list[dict]
+    curves: int
+    pictures: list[tuple[float, float, float, float]]
+    texts: int = 0
+    unread: int = 0
+    """Text objects, and those of them PDFium gave no text for."""
+
+
+def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
+    """The page's paths and pictures, Form XObjects included, in display coordinates; with
+    the page's `textpage`, also how many text objects PDFium could not give the text of."""
+    import pypdfium2.raw as raw
+
+    out = Shapes([], [], 0, [])
+    count = [0]
+
+    def walk(n_objects: int, get, m: Matrix, depth: int) -> None:
+        for i in range(n_objects):
+            count[0] += 1
+            if count[0] > MAX_OBJECTS:
+                raise TooManyObjects(f"more than {MAX_OBJECTS} objects on the page")
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                out.texts += 1
+                if textpage is not None and raw.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
+                    out.unread += 1  # 2 bytes: the terminating NUL alone
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                _add_path(obj, multiply(_matrix(obj), m), out)
+            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+                out.pictures.append(_box([apply(multiply(_matrix(obj), m), x, y)
+                                          for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]))
+            elif kind == raw.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
+                inner = multiply(_matrix(obj), m)
+                walk(raw.FPDFFormObj_CountObjects(obj), lambda k, o=obj: raw.FPDFFormObj_GetObject(o, k),
+                     inner, depth + 1)
+
+    walk(raw.FPDFPage_CountObjects(page.raw), lambda k: raw.FPDFPage_GetObject(page.raw, k), t, 0)
+    return out
+
+
+def _matrix(obj) -> Matrix:
+    import pypdfium2.raw as raw
+
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, m):
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _color(getter, obj) -> tuple[float, float, float] | None:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not getter(obj, r, g, b, a):
+        return None
+    return (r.value / 255, g.value / 255, b.value / 255)
+
+
+def _box(points) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _add_path(obj, m: Matrix, out: Shapes) -> None:
+    """One path object's subpaths → lines, rectangles or curves (pdfminer's classes)."""
+    import pypdfium2.raw as raw
+
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+        return
+    stroked, filled = bool(stroke.value), fill_mode.value != 0
+    if not (stroked or filled):
+        return
+    paint = {"stroke": stroked, "fill": filled,
+             "stroking_color": _color(raw.FPDFPageObj_GetStrokeColor, obj),
+             "non_stroking_color": _color(raw.FPDFPageObj_GetFillColor, obj)}
+    x, y = ctypes.c_float(), ctypes.c_float()
+    subpaths: list[tuple[list[tuple[float, float]], bool, bool]] = []  # points, closed, curved
+    for i in range(raw.FPDFPath_CountSegments(obj)):
+        seg = raw.FPDFPath_GetPathSegment(obj, i)
+        if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
+            continue
+        kind = raw.FPDFPathSegment_GetType(seg)
+        pt = apply(m, x.value, y.value)
+        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append(([pt], False, False))
+        else:
+            pts, closed, curved = subpaths[-1]
+            pts.append(pt)
+            subpaths[-1] = (pts, closed, curved or kind == raw.FPDF_SEGMENT_BEZIERTO)
+        if raw.FPDFPathSegment_GetClose(seg):
+            pts, _, curved = subpaths[-1]
+            subpaths[-1] = (pts, True, curved)
+    for pts, closed, curved in subpaths:
+        _classify(pts, closed, curved, paint, out)
+
+
+def _same(p, q) -> bool:
+    return abs(p[0] - q[0]) <= SQUARE_TOLERANCE and abs(p[1] - q[1]) <= SQUARE_TOLERANCE
+
+
+def _classify(pts, closed: bool, curved: bool, paint: dict, out: Shapes) -> None:
+    if closed and not _same(pts[-1], pts[0]):
+        pts = pts + [pts[0]]
+    if len(pts) > 3 and _same(pts[-1], pts[0]) and _same(pts[-2], pts[0]):
+        pts = pts[:-1]  # a redundant last point back on the start
+    if curved or len(pts) < 2:
+        out.curves += len(pts) >= 2
+        return
+    x0, top, x1, bottom = _box(pts)
+    shape = {"x0": x0, "x1": x1, "top": top, "bottom": bottom, **paint}
+    if len(pts) == 2 or (len(pts) == 3 and _same(pts[2], pts[0])):
+        (ax, ay), (bx, by) = pts[0], pts[1]
+        if abs(ay - by) <= SQUARE_TOLERANCE:      # float noise must not make a horizontal
+            shape["top"] = shape["bottom"] = ay    # ruling "not exactly horizontal"
+        elif abs(ax - bx) <= SQUARE_TOLERANCE:
+            shape["x0"] = shape["x1"] = ax
+        else:
+            out.curves += 1  # a diagonal (the slash across a header cell) is not a ruling
+            return
+        out.lines.append(shape)
+    elif len(pts) == 5 and _same(pts[4], pts[0]) and _axis_loop(pts):
+        out.rects.append(shape)
+    else:
+        out.curves += 1
+
+
+def _axis_loop(pts) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[:4]
+    eq = lambda a, b: abs(a - b) <= SQUARE_TOLERANCE  # noqa: E731
+    return (eq(x0, x1) and eq(y1, y2) and eq(x2, x3) and eq(y3, y0)) or \
+           (eq(y0, y1) and eq(x1, x2) and eq(y2, y3) and eq(x3, x0))
+
+
+# --- one page ------------------------------------------------------------------------------------
+
+
+def read_drawing(page, n: int) -> PageDrawing:
+    """Page n (a pypdfium2 page) → its glyphs, rulings and pictures. `unread_text` counts the
+    text objects that gave no text: PDFium cannot decode text in a font it cannot load (a
+    CID font in Identity encoding that is not embedded), where pdfminer still reads the
+    ToUnicode map."""
+    t, width, height = display_transform(page)
+    textpage = page.get_textpage()
+    try:
+        chars = page_glyphs(textpage, t)
+        shapes = page_shapes(page, t, textpage)
+    finally:
+        textpage.close()
+    chars = [c for c in chars if -1 <= (c["x0"] + c["x1"]) / 2 <= width + 1
+             and -1 <= (c["top"] + c["bottom"]) / 2 <= height + 1]  # text clipped off the page is not read
+    return PageDrawing(number=n, width=width, height=height, chars=chars,
+                       rulings=shape_rulings(shapes.lines, shapes.rects), pictures=shapes.pictures,
+                       drawn=bool(shapes.pictures or shapes.curves or len(shapes.rects) > 50),
+                       text_objects=shapes.texts, unread_text=shapes.unread)
