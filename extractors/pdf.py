@@ -228,33 +228,43 @@ the page instead (a font PDFium cannot load; pdfminer reads its ToUnicode map)."
 
 def read_pages(pdf, path: Path) -> list[PageContent]:
     """Every page of a pypdfium2 document, through `pdf_page.read_drawing` and `read_page`;
-    a page with text PDFium cannot decode through pdfminer (`pdf_plumber.read_drawing`)."""
+    a page with text PDFium cannot decode through pdfminer (`pdf_plumber.Recovery`)."""
     from extractors.pdf_page import read_drawing
 
-    pages: list[PageContent] = []
-    n_pages = len(pdf)
     fallback = None
+
+    def drawing(n: int) -> PageDrawing:
+        nonlocal fallback
+        page = pdf[n - 1]
+        try:
+            d = read_drawing(page, n)
+        finally:
+            page.close()
+        if d.unread_text and d.unread_text > UNREAD_SHARE * d.text_objects:
+            if fallback is None:
+                from extractors.pdf_plumber import Recovery
+                fallback = Recovery(path, MAX_PAGES, MAX_CONTENT_BYTES)
+            d = fallback.drawing(n)
+        return d
+
     try:
-        for n in range(1, n_pages + 1):
-            progress.page(n, n_pages)
-            page = pdf[n - 1]
-            try:
-                drawing = read_drawing(page, n)
-                if drawing.unread_text and drawing.unread_text > UNREAD_SHARE * drawing.text_objects:
-                    if fallback is None:
-                        from extractors.pdf_plumber import Recovery
-                        fallback = Recovery(path)
-                    drawing = fallback.drawing(n)
-                pages.append(read_page(drawing))
-            except MemoryError:  # not a broken page: the whole document is over its budget
-                raise
-            except Exception as exc:
-                pages.append(unreadable_page(n, exc))
-            finally:
-                page.close()
+        return _read_all(len(pdf), drawing)
     finally:
         if fallback is not None:
             fallback.close()
+
+
+def _read_all(n_pages: int, drawing) -> list[PageContent]:
+    """Pages 1..n_pages, each from `drawing(n)`; a page that cannot be read becomes an OCR hook."""
+    pages: list[PageContent] = []
+    for n in range(1, n_pages + 1):
+        progress.page(n, n_pages)
+        try:
+            pages.append(read_page(drawing(n)))
+        except (MemoryError, BadDocument):  # not a broken page: the whole document is
+            raise                           # over its budget, or a bomb
+        except Exception as exc:
+            pages.append(unreadable_page(n, exc))
     return pages
 
 
@@ -263,9 +273,14 @@ def extract(path: Path) -> ExtractedDocument:
     path = Path(path)
     pdf = open_pdf(path)
     if pdf is None:  # PDFium refused the file; pdfminer may still read it
-        from extractors.pdf_plumber import read_pages_recovered
+        from extractors.pdf_plumber import Recovery
 
-        pages, info, n_pages = read_pages_recovered(path)
+        recovery = Recovery(path, MAX_PAGES, MAX_CONTENT_BYTES)
+        try:
+            info, n_pages = recovery.info, recovery.n_pages
+            pages = _read_all(n_pages, recovery.drawing)
+        finally:
+            recovery.close()
     else:
         try:
             check_content_streams(path.read_bytes())

@@ -10,9 +10,8 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from core import progress
 from core.errors import BadDocument
-from extractors.layout import PageContent, PageDrawing
+from extractors.layout import PageDrawing
 from extractors.rulings import shape_rulings
 
 
@@ -28,31 +27,62 @@ def read_drawing(page, n: int) -> PageDrawing:
 
 
 class Recovery:
-    """One file opened in pdfminer for the pages PDFium could not decode, page by page."""
+    """A file opened in pdfminer: its page count and info strings, and each page's drawing.
 
-    def __init__(self, path: Path):
+    `BadDocument` when pdfminer cannot open it either (encrypted, no pages, broken beyond
+    repair), or when it has more than `max_pages` pages; `drawing(n)` raises `BadDocument`
+    when page n's content inflates past `max_content` bytes."""
+
+    def __init__(self, path: Path, max_pages: int, max_content: int):
         import pdfplumber
 
-        self.pdf = pdfplumber.open(path)
+        self.max_content = max_content
+        self.pdf = None
+        try:
+            self.pdf = pdfplumber.open(path)
+            self.n_pages = len(self.pdf.pages)
+            self.info = {k: v for k, v in (self.pdf.metadata or {}).items() if isinstance(v, str)}
+        except Exception as exc:
+            self.close()
+            raise _bad(exc) from exc
+        if self.n_pages == 0:
+            self.close()
+            raise BadDocument("PDF has no pages")
+        if self.n_pages > max_pages:
+            self.close()
+            raise BadDocument(f"PDF of {self.n_pages} pages: more than the {max_pages} a report can have")
 
     def drawing(self, n: int) -> PageDrawing:
-        page = self.pdf.pages[n - 1]
         try:
-            check_page_content(page, n)
+            page = self.pdf.pages[n - 1]
+        except Exception as exc:
+            raise _bad(exc) from exc
+        try:
+            check_page_content(page, n, self.max_content)
             return read_drawing(page, n)
         finally:
             page.close()
 
     def close(self) -> None:
-        self.pdf.close()
+        if self.pdf is not None:
+            self.pdf.close()
 
 
-def check_page_content(page, n: int) -> None:
-    """`BadDocument` when page n's content streams inflate past `MAX_CONTENT_BYTES` (a
+def _bad(exc: Exception) -> BadDocument:
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    cause = exc.__cause__ or exc
+    if isinstance(exc, BadDocument):
+        return exc
+    if isinstance(exc, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect):
+        return BadDocument("encrypted PDF: it needs a password to open")
+    return BadDocument(f"unreadable PDF (corrupt or truncated): {cause}")
+
+
+def check_page_content(page, n: int, max_content: int) -> None:
+    """`BadDocument` when page n's content streams inflate past `max_content` bytes (a
     deflate bomb, which pdfminer would unpack whole). Measured in 1 MB steps."""
     from pdfminer.pdftypes import PDFStream, resolve1
-
-    from extractors.pdf import MAX_CONTENT_BYTES
 
     contents = resolve1(page.page_obj.attrs.get("Contents"))
     total = 0
@@ -68,50 +98,11 @@ def check_page_content(page, n: int) -> None:
         z = zlib.decompressobj()
         data = stream.rawdata or b""
         try:
-            while data and total <= MAX_CONTENT_BYTES:
+            while data and total <= max_content:
                 total += len(z.decompress(data, 2**20))
                 data = z.unconsumed_tail
         except zlib.error:
             continue  # damaged streams are pdfminer's business
-        if total > MAX_CONTENT_BYTES:
-            raise BadDocument(f"page {n}'s content inflates to over {MAX_CONTENT_BYTES >> 20} MB "
+        if total > max_content:
+            raise BadDocument(f"page {n}'s content inflates to over {max_content >> 20} MB "
                               "(a decompression bomb)")
-
-
-def read_pages_recovered(path: Path) -> tuple[list[PageContent], dict[str, str], int]:
-    """Every page of a file PDFium refused, with its info strings and page count."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    from extractors.pdf import MAX_PAGES, read_page, unreadable_page
-
-    pages: list[PageContent] = []
-    try:
-        with pdfplumber.open(path) as pdf:
-            n_pages = len(pdf.pages)
-            if n_pages == 0:
-                raise BadDocument("PDF has no pages")
-            if n_pages > MAX_PAGES:
-                raise BadDocument(f"PDF of {n_pages} pages: more than the {MAX_PAGES} a report can have")
-            info = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
-            for n, page in enumerate(pdf.pages, start=1):
-                progress.page(n, n_pages)
-                check_page_content(page, n)
-                try:
-                    pages.append(read_page(read_drawing(page, n)))
-                except MemoryError:  # not a broken page: the whole document is over its budget
-                    raise
-                except Exception as exc:
-                    pages.append(unreadable_page(n, exc))
-                finally:
-                    page.close()
-    except BadDocument:
-        raise
-    except PDFPasswordIncorrect as exc:
-        raise BadDocument("encrypted PDF: it needs a password to open") from exc
-    except Exception as exc:
-        cause = exc.__cause__ or exc
-        if isinstance(cause, PDFPasswordIncorrect):
-            raise BadDocument("encrypted PDF: it needs a password to open") from exc
-        raise BadDocument(f"unreadable PDF (corrupt or truncated): {cause}") from exc
-    return pages, info, n_pages
