@@ -8,6 +8,7 @@ is matched fuzzily, only within its group and only above a similarity floor.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from difflib import SequenceMatcher
@@ -25,6 +26,7 @@ _CN_DIGITS = "一二三四五六七八九十"
 PREFIX_MIN = 6
 
 
+@functools.lru_cache(maxsize=1 << 15)  # labels repeat from table to table and report to report
 def squash(text: str) -> str:
     """NFKC, every Unicode space removed, quotes dropped, brackets and punctuation unified."""
     text = unicodedata.normalize("NFKC", text or "")
@@ -54,6 +56,7 @@ def enum_number(text: str) -> int | None:
     return _CN_DIGITS.index(digits[0]) + 1 if digits and digits[0] in _CN_DIGITS else None
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def key(text: str) -> str:
     """The comparable core of a label: squashed, enumerators and a trailing note dropped."""
     s = _OPEN_NOTE.sub("", strip_enum(squash(text)))

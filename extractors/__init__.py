@@ -50,7 +50,8 @@ def sniff(path: Path) -> ModuleType:
     head = read_head(path)
     if not head.strip():
         raise BadDocument("empty file")
-    for mod in _modules():
+    for name in EXTRACTORS:  # imported one by one: a PDF never loads the HTML reader
+        mod = importlib.import_module(name)
         if mod.can_read(head, path):
             return mod
     raise UnsupportedFormat(f"unrecognised format (first bytes {head[:8]!r})")

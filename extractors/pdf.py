@@ -135,11 +135,14 @@ def _inflated_size(view: memoryview, start: int) -> int:
 def text_layer_state(drawing: PageDrawing) -> str:
     """"ok", "blank" (nothing on the page), "empty" (a picture or drawing but no text: a
     scan) or "garbled" (mostly glyphs without a Unicode mapping)."""
-    visible = [c for c in drawing.chars if c["text"] and not c["text"].isspace()]
+    counts: dict[str, int] = {}
+    for c in drawing.chars:
+        counts[c["text"]] = counts.get(c["text"], 0) + 1  # each distinct text judged once
+    visible = {t: k for t, k in counts.items() if t and not t.isspace()}
     if not visible:
         return "empty" if drawing.drawn else "blank"
-    bad = sum(is_unmapped(c["text"]) or _is_mojibake(c["text"]) for c in visible)
-    return "garbled" if bad > GARBLED_SHARE * len(visible) else "ok"
+    bad = sum(k for t, k in visible.items() if is_unmapped(t) or _is_mojibake(t))
+    return "garbled" if bad > GARBLED_SHARE * sum(visible.values()) else "ok"
 
 
 def _is_mojibake(text: str) -> bool:

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 from extractors.layout import PageDrawing
-from extractors.rulings import shape_rulings
+from extractors.rulings import is_white, shape_rulings
 
 Matrix = tuple[float, float, float, float, float, float]
 """(a, b, c, d, e, f): x' = a·x + c·y + e, y' = b·x + d·y + f (PDF's row-vector convention)."""
@@ -152,6 +152,8 @@ class Shapes:
     rects: list[dict]
     curves: int
     pictures: list[tuple[float, float, float, float]]
+    hidden: int = 0
+    """White fills skipped unread (they count as drawing: a scan may be framed by them)."""
     texts: int = 0
     unread: int = 0
     """Text objects, and those of them PDFium gave no text for."""
@@ -174,8 +176,9 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
                 out.texts += 1
-                if textpage is not None and raw.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2:
-                    out.unread += 1  # 2 bytes: the terminating NUL alone
+                if textpage is not None and raw.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2 \
+                        and _has_area(obj):
+                    out.unread += 1  # no text (2 bytes: the NUL alone) yet something to see
             elif kind == raw.FPDF_PAGEOBJ_PATH:
                 _add_path(obj, multiply(_matrix(obj), m), out)
             elif kind == raw.FPDF_PAGEOBJ_IMAGE:
@@ -199,11 +202,24 @@ def _matrix(obj) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
+_RGBA = tuple(ctypes.c_uint() for _ in range(4))  # reused: one page is read by one thread
+
+
 def _color(getter, obj) -> tuple[float, float, float] | None:
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    r, g, b, a = _RGBA
     if not getter(obj, r, g, b, a):
         return None
     return (r.value / 255, g.value / 255, b.value / 255)
+
+
+def _has_area(obj) -> bool:
+    """Whether an object covers some of the page: a zero-width space's object covers none."""
+    import pypdfium2.raw as raw
+
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return False
+    return right.value - left.value > SQUARE_TOLERANCE and top.value - bottom.value > SQUARE_TOLERANCE
 
 
 def _box(points) -> tuple[float, float, float, float]:
@@ -221,9 +237,12 @@ def _add_path(obj, m: Matrix, out: Shapes) -> None:
     stroked, filled = bool(stroke.value), fill_mode.value != 0
     if not (stroked or filled):
         return
-    paint = {"stroke": stroked, "fill": filled,
-             "stroking_color": _color(raw.FPDFPageObj_GetStrokeColor, obj),
-             "non_stroking_color": _color(raw.FPDFPageObj_GetFillColor, obj)}
+    stroke_color = _color(raw.FPDFPageObj_GetStrokeColor, obj) if stroked else None
+    fill_color = _color(raw.FPDFPageObj_GetFillColor, obj)
+    if not stroked and is_white(fill_color):
+        out.hidden += 1  # white boxes behind text (WPS draws one per line): never a ruling
+        return
+    paint = {"stroke": stroked, "fill": filled, "stroking_color": stroke_color, "non_stroking_color": fill_color}
     x, y = ctypes.c_float(), ctypes.c_float()
     subpaths: list[tuple[list[tuple[float, float]], bool, bool]] = []  # points, closed, curved
     for i in range(raw.FPDFPath_CountSegments(obj)):
@@ -301,5 +320,5 @@ def read_drawing(page, n: int) -> PageDrawing:
              and -1 <= (c["top"] + c["bottom"]) / 2 <= height + 1]  # text clipped off the page is not read
     return PageDrawing(number=n, width=width, height=height, chars=chars,
                        rulings=shape_rulings(shapes.lines, shapes.rects), pictures=shapes.pictures,
-                       drawn=bool(shapes.pictures or shapes.curves or len(shapes.rects) > 50),
+                       drawn=bool(shapes.pictures or shapes.curves or len(shapes.rects) + shapes.hidden > 50),
                        text_objects=shapes.texts, unread_text=shapes.unread)

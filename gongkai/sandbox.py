@@ -167,18 +167,25 @@ def _can_fork() -> bool:
     return mode != "spawn" and hasattr(os, "fork") and (mode == "fork" or threading.active_count() == 1)
 
 
-def preload() -> None:
-    """Import the extraction code once in the parent, so that forked children start warm."""
+def preload(paths: list[str]) -> None:
+    """Import, once in the parent, the code the children will run, so that forked children
+    start warm: the processing path and the readers of these files' formats. Only those: a
+    CLI run on one text PDF must not pay for every reader and OpenCV; a long-running worker
+    collects the readers of what it has seen. OCR is imported by the child that needs it (its
+    cost is small beside the recognition itself)."""
     import gongkai.pipeline  # noqa: F401
-    import extractors
     import normalize.assemble  # noqa: F401
-    import ocr  # noqa: F401
+    from extractors import sniff
 
-    extractors._modules()
+    for p in paths:
+        try:
+            sniff(Path(p))  # imports the readers up to the one that claims the file
+        except Exception:  # unreadable or unknown: the child reports it
+            pass
 
 
 def _fork(request: dict, log: Path):
-    preload()
+    preload(request["paths"])
     import gc
 
     log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
