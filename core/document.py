@@ -84,7 +84,8 @@ class Table:
 
     def grid(self) -> list[list[Cell | None]]:
         """A rectangular grid with each spanning cell repeated over the positions it covers."""
-        g: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        n_cols = self.n_cols
+        g: list[list[Cell | None]] = [[None] * n_cols for _ in range(self.n_rows)]
         for c in self.cells:
             for r in range(c.row, c.row + c.row_span):
                 for k in range(c.col, c.col + c.col_span):

@@ -172,14 +172,13 @@ def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
         if not t or t.isspace():
             pending_space = prev is not None
             continue
-        if prev is not None:
+        if prev is not None and not (is_tight(prev["text"][-1]) and is_tight(t[0])):
             size = min(prev.get("size") or 10.0, c.get("size") or 10.0)
             if vertical:
                 gap = max(c["top"] - prev["bottom"], prev["top"] - c["bottom"])
             else:
                 gap = c["x0"] - prev["x1"]
-            tight = is_tight(prev["text"][-1]) and is_tight(t[0])
-            if not tight and (pending_space or gap > SPACE_GAP * size):
+            if pending_space or gap > SPACE_GAP * size:
                 out.append(" ")
         out.append(t)
         prev = c

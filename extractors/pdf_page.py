@@ -165,31 +165,33 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
     import pypdfium2.raw as raw
 
     out = Shapes([], [], 0, [])
-    count = [0]
-
-    def walk(n_objects: int, get, m: Matrix, depth: int) -> None:
+    count = 0
+    get_type, get_text = raw.FPDFPageObj_GetType, raw.FPDFTextObj_GetText
+    TEXT, PATH, IMAGE, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
+    tp = textpage.raw if textpage is not None else None
+    stack = [(page.raw, None, t, 0)]  # (container, form object or None for the page, matrix, depth)
+    while stack:
+        container, form, m, depth = stack.pop()
+        n_objects = raw.FPDFFormObj_CountObjects(form) if form is not None else raw.FPDFPage_CountObjects(container)
+        count += max(n_objects, 0)
+        if count > MAX_OBJECTS:
+            raise TooManyObjects(f"more than {MAX_OBJECTS} objects on the page")
         for i in range(n_objects):
-            count[0] += 1
-            if count[0] > MAX_OBJECTS:
-                raise TooManyObjects(f"more than {MAX_OBJECTS} objects on the page")
-            obj = get(i)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
+            obj = raw.FPDFFormObj_GetObject(form, i) if form is not None else raw.FPDFPage_GetObject(container, i)
+            kind = get_type(obj)
+            if kind == TEXT:
                 out.texts += 1
-                if textpage is not None and raw.FPDFTextObj_GetText(obj, textpage.raw, None, 0) <= 2 \
-                        and _has_area(obj):
-                    out.unread += 1  # no text (2 bytes: the NUL alone) yet something to see
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                if tp is not None and get_text(obj, tp, None, 0) <= 2 and not _embedded_font(obj):
+                    # No text (2 bytes: the NUL alone) in a font PDFium had to do without. An
+                    # embedded font's empty object is a zero-width space, and nothing is lost.
+                    out.unread += 1
+            elif kind == PATH:
                 _add_path(obj, multiply(_matrix(obj), m), out)
-            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+            elif kind == IMAGE:
                 out.pictures.append(_box([apply(multiply(_matrix(obj), m), x, y)
                                           for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]))
-            elif kind == raw.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
-                inner = multiply(_matrix(obj), m)
-                walk(raw.FPDFFormObj_CountObjects(obj), lambda k, o=obj: raw.FPDFFormObj_GetObject(o, k),
-                     inner, depth + 1)
-
-    walk(raw.FPDFPage_CountObjects(page.raw), lambda k: raw.FPDFPage_GetObject(page.raw, k), t, 0)
+            elif kind == FORM and depth < MAX_FORM_DEPTH:
+                stack.append((container, obj, multiply(_matrix(obj), m), depth + 1))
     return out
 
 
@@ -212,14 +214,11 @@ def _color(getter, obj) -> tuple[float, float, float] | None:
     return (r.value / 255, g.value / 255, b.value / 255)
 
 
-def _has_area(obj) -> bool:
-    """Whether an object covers some of the page: a zero-width space's object covers none."""
+def _embedded_font(text_object) -> bool:
     import pypdfium2.raw as raw
 
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    if not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-        return False
-    return right.value - left.value > SQUARE_TOLERANCE and top.value - bottom.value > SQUARE_TOLERANCE
+    font = raw.FPDFTextObj_GetFont(text_object)
+    return bool(font) and raw.FPDFFont_GetIsEmbedded(font) == 1
 
 
 def _box(points) -> tuple[float, float, float, float]:

@@ -1,9 +1,11 @@
 """The PDF extractor on small PDFs written here, on the sample inbox, and on the shared corpus.
 
 No PDF-writing library is needed: `MiniPdf` writes just enough PDF by hand — rulings,
-rectangles, images and text in Helvetica or in a CJK font given as a ToUnicode map (nothing
-embedded; pdfminer reads text through the map, which is all the extractor uses). A third
-font has no map at all, which is what a garbled text layer looks like.
+rectangles, images and text in Helvetica or in a CJK font that is not embedded, its codes
+UCS-2 (the predefined CMap UniGB-UCS2-H) with a ToUnicode map saying the same: PDFium and
+pdfminer both read it, and the text is all the extractor uses. A third font has no map at
+all, which is what a garbled text layer looks like; a fourth (`foreign`) is the broken kind
+only pdfminer reads: Identity-encoded, not embedded, with a ToUnicode map.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class MiniPage:
     def __init__(self, doc: "MiniPdf"):
         self.doc = doc
         self.ops: list[str] = []
+        self.rotate = 0  # /Rotate: degrees clockwise when displayed
 
     def line(self, x0, top, x1, bottom, width=0.5):
         self.ops.append(f"{width} w 0 0 0 RG {x0:.2f} {H - top:.2f} m {x1:.2f} {H - bottom:.2f} l S")
@@ -44,7 +47,7 @@ class MiniPage:
         self.doc.uses_image = True
         self.ops.append(f"q {x1 - x0:.2f} 0 0 {bottom - top:.2f} {x0:.2f} {H - bottom:.2f} cm /Im1 Do Q")
 
-    def text(self, x, top, s, size=10.5, garbled=False, tracking=0.0):
+    def text(self, x, top, s, size=10.5, garbled=False, tracking=0.0, foreign=False):
         """One line of text, glyph by glyph (as WPS writes it): CJK in the mapped CJK font
         (or in the unmapped one when `garbled`), anything else in Helvetica; `tracking` adds
         space after every glyph (justified text)."""
@@ -54,7 +57,7 @@ class MiniPage:
                 x += 0.278 * size
                 continue
             if is_tight(ch) or garbled:
-                font, code, adv = ("F3" if garbled else "F2"), f"<{self.doc.cid(ch):04X}>", size
+                font, code, adv = ("F3" if garbled else "F4" if foreign else "F2"), f"<{self.doc.cid(ch):04X}>", size
             else:
                 font, code = "F1", "(" + ch.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
                 adv = HELVETICA_WIDTHS.get(ch, 556) / 1000 * size
@@ -100,7 +103,10 @@ class MiniPdf:
         return p
 
     def cid(self, ch: str) -> int:
-        return self.codes.setdefault(ch, len(self.codes) + 1)
+        """A CJK glyph's code: its UCS-2 value, which the mapped font's predefined CMap
+        (UniGB-UCS2-H) turns into an Adobe-GB1 glyph, as Chinese PDFs without embedded fonts
+        do; the ToUnicode map says the same."""
+        return self.codes.setdefault(ch, ord(ch))
 
     def to_bytes(self) -> bytes:
         objs: list[bytes] = []
@@ -118,20 +124,25 @@ class MiniPdf:
         desc = add("<< /Type /FontDescriptor /FontName /TestCJK /Flags 4 /FontBBox [0 -120 1000 880] "
                    "/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>")
         cidfont = add(f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TestCJK "
+                      f"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> "
+                      f"/FontDescriptor {desc} 0 R /DW 1000 >>")
+        tounicode = add(stream(self._tounicode()))
+        f2 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /UniGB-UCS2-H "
+                 f"/DescendantFonts [{cidfont} 0 R] /ToUnicode {tounicode} 0 R >>")
+        rawfont = add(f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TestRaw "
                       f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
                       f"/FontDescriptor {desc} 0 R /DW 1000 /CIDToGIDMap /Identity >>")
-        tounicode = add(stream(self._tounicode()))
-        f2 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /Identity-H "
-                 f"/DescendantFonts [{cidfont} 0 R] /ToUnicode {tounicode} 0 R >>")
-        f3 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestCJK /Encoding /Identity-H "
-                 f"/DescendantFonts [{cidfont} 0 R] >>")  # no ToUnicode: pdfminer gives "(cid:N)"
+        f3 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestRaw /Encoding /Identity-H "
+                 f"/DescendantFonts [{rawfont} 0 R] >>")  # no map at all: pdfminer gives "(cid:N)"
+        f4 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /TestRaw /Encoding /Identity-H "
+                 f"/DescendantFonts [{rawfont} 0 R] /ToUnicode {tounicode} 0 R >>")
         image = add(stream(b"\x00\x80\x80\xff", "/Type /XObject /Subtype /Image /Width 2 /Height 2 "
                                                 "/ColorSpace /DeviceGray /BitsPerComponent 8 "))
-        resources = f"<< /Font << /F1 {f1} 0 R /F2 {f2} 0 R /F3 {f3} 0 R >> /XObject << /Im1 {image} 0 R >> >>"
+        resources = f"<< /Font << /F1 {f1} 0 R /F2 {f2} 0 R /F3 {f3} 0 R /F4 {f4} 0 R >> /XObject << /Im1 {image} 0 R >> >>"
         kids = []
         for p in self.pages:
             content = add(stream("\n".join(p.ops).encode("latin-1")))
-            kids.append(add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {W:g} {H:g}] "
+            kids.append(add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {W:g} {H:g}] /Rotate {p.rotate} "
                             f"/Resources {resources} /Contents {content} 0 R >>"))
         objs[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode()
         refs = " ".join(f"{k} 0 R" for k in kids)
@@ -579,3 +590,61 @@ def test_shared_corpus_pdfs(shared):
             shapes = [(t.n_rows, t.n_cols) for t in blocks_of(doc, Table)]
             rows = 23 if entry["template"] == "2019" else 25
             assert len(shapes) == 3 and shapes[1] == (3 + rows, 10) and shapes[2] == (4, 15), (entry["id"], shapes)
+
+
+# --- the PDFium reader's own cases -------------------------------------------------------------
+
+
+def test_text_in_a_font_pdfium_cannot_load_is_read_through_pdfminer(tmp_path):
+    """An Identity-encoded CID font that is not embedded: PDFium has no glyphs to decode its
+    codes with and gives no text; the page is read through pdfminer, which uses the map."""
+    import pypdfium2 as pdfium
+
+    from extractors.pdf_page import read_drawing
+
+    doc = MiniPdf()
+    p = doc.page()
+    p.text(72, 72, "一、总体情况", foreign=True)
+    p.text(72, 100, "本机关全年共受理申请21件", foreign=True)
+    path = doc.save(tmp_path / "foreign.pdf")
+    pdf = pdfium.PdfDocument(str(path))
+    drawing = read_drawing(pdf[0], 1)
+    pdf.close()
+    assert drawing.unread_text >= 2 and "".join(c["text"] for c in drawing.chars) == "21"
+    texts = [b.text for b in blocks_of(pdf_extractor.extract(path), TextBlock)]
+    assert texts == ["一、总体情况", "本机关全年共受理申请21件"]
+
+
+def test_rulings_drawn_under_a_transform(tmp_path):
+    """Table rulings drawn in a scaled and shifted coordinate system (`cm`) land where they
+    are seen, and the table is found there."""
+    doc = MiniPdf()
+    p = doc.page()
+    p.ops.append("q 0.5 0 0 0.5 100 -300 cm")  # half size, shifted: page = 0.5·p + (100, -300)
+    xs, ys = [0.0, 200.0, 400.0, 600.0], [100.0, 150.0, 200.0]
+    p.grid(xs, ys)
+    p.ops.append("Q")
+    # where the grid is seen: x' = 0.5x + 100; top' = H - (0.5(H - top) - 300)
+    seen_x = [0.5 * x + 100 for x in xs]
+    seen_y = [H - (0.5 * (H - y) - 300) for y in ys]
+    p.text(seen_x[0] + 5, seen_y[0] + 5, "项目")
+    p.text(seen_x[1] + 5, seen_y[0] + 5, "自然人")
+    p.text(seen_x[2] + 5, seen_y[0] + 5, "总计")
+    p.text(seen_x[0] + 5, seen_y[1] + 5, "（一）予以公开")
+    p.text(seen_x[1] + 5, seen_y[1] + 5, "3")
+    p.text(seen_x[2] + 5, seen_y[1] + 5, "3")
+    (table,) = blocks_of(pdf_extractor.extract(doc.save(tmp_path / "cm.pdf")), Table)
+    assert table.prov.bbox == (seen_x[0], seen_y[0], seen_x[-1], seen_y[-1]) == (100.0, 771.0, 400.0, 821.0)
+    assert [[c.text for c in row] for row in table.rows()] == [["项目", "自然人", "总计"], ["（一）予以公开", "3", "3"]]
+
+
+def test_a_page_turned_by_rotate_is_read_as_displayed(tmp_path):
+    """/Rotate 90: the page is displayed turned clockwise, and read that way — text drawn
+    upwards on the unturned page runs left to right on the displayed one."""
+    doc = MiniPdf()
+    p = doc.page()
+    p.rotate = 90
+    p.rotated_text(100, 700, "一、总体情况")
+    (line,) = blocks_of(pdf_extractor.extract(doc.save(tmp_path / "turned.pdf")), TextBlock)
+    assert line.text == "一、总体情况"
+
