@@ -125,12 +125,24 @@ def timed(files: list[Path], rounds: int) -> dict[str, dict[str, list[float]]]:
 
 
 def peak_rss_mb(way: str, files: list[Path]) -> float:
-    """Max RSS of a child process that reads every file once the given way."""
+    """Peak RSS of a child process that reads every file once the given way. Read from
+    /proc (VmHWM, this process's memory alone): `ru_maxrss` would report the parent's peak,
+    which Linux carries over into a forked and exec'd child."""
     code = ("import sys, resource; sys.path.insert(0, %r); sys.argv = ['x'] + %r; "
             "import bench.pdf_speed as b; [b.WAYS[%r](__import__('pathlib').Path(f)) for f in sys.argv[1:]]; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (str(ROOT), [str(f) for f in files], way)
+            "print(b.own_peak_kb())") % (str(ROOT), [str(f) for f in files], way)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return int(out.stdout.split()[-1]) / 1024
+
+
+def own_peak_kb() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def startup(path: Path) -> dict:

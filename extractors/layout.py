@@ -85,8 +85,9 @@ def is_page_furniture(line: Line, page_height: float) -> bool:
 
 def body_lines(chars: list[dict], tables: list[TablePart], page_height: float) -> list[Line]:
     """Glyphs outside the tables → text lines, without page numbers."""
-    boxes = [t.bbox for t in tables]
-    free = [c for c in chars if not _inside(c, boxes)] if boxes else chars
+    free = chars
+    for x0, top, x1, bottom in (t.bbox for t in tables):  # one pass per table, no call per glyph
+        free = [c for c in free if not (x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom)]
     return [ln for ln in chars_to_lines(free) if ln.text.strip() and not is_page_furniture(ln, page_height)]
 
 

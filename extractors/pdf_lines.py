@@ -90,10 +90,11 @@ class Line:
     chars: list[dict] = field(default_factory=list)
     vertical: bool = False
 
-    @property
+    @cached_property  # like `text`: asked for once the line is built, never before
     def bbox(self) -> BBox:
-        return (min(c["x0"] for c in self.chars), min(c["top"] for c in self.chars),
-                max(c["x1"] for c in self.chars), max(c["bottom"] for c in self.chars))
+        cs = self.chars
+        return (min([c["x0"] for c in cs]), min([c["top"] for c in cs]),
+                max([c["x1"] for c in cs]), max([c["bottom"] for c in cs]))
 
     @cached_property
     def text(self) -> str:

@@ -114,13 +114,13 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
             for k in range(c0, c1):
                 owner.setdefault((r, k), cell)
     inside: dict[int, list[dict]] = {}
+    left, right, top, bottom = xs[0], xs[-1], ys[0], ys[-1]
+    last_row, last_col, after = len(ys) - 2, len(xs) - 2, bisect.bisect_right
     for ch in chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
+        if not (left <= cx <= right and top <= cy <= bottom):
             continue
-        k = bisect.bisect_right(xs, cx) - 1
-        r = bisect.bisect_right(ys, cy) - 1
-        cell = owner.get((min(r, len(ys) - 2), min(k, len(xs) - 2)))
+        cell = owner.get((min(after(ys, cy) - 1, last_row), min(after(xs, cx) - 1, last_col)))
         if cell is not None:
             inside.setdefault(id(cell), []).append(ch)
     for cell in cells:
