@@ -65,6 +65,23 @@ BORDER_COVERAGE = 0.5
 """A border between two atomic cells drawn over less than this share is missing: merged."""
 MIN_TABLE_LINES = 2
 """A table has at least this many row boundaries and this many column boundaries."""
+FAINT_SHARE = 0.5
+"""A pixel at least this share as dark as the rulings already found (below the paper around
+it) is ruling ink for the line search: a contrast-relative threshold, see `faint_rulings`."""
+FAINT_FLOOR = 10.0
+"""…but never less dark than this many gray levels (JPEG ringing and scan grain)."""
+FAINT_NOISE = 4.0
+"""…nor less than this many times the paper's own spread (the scan's noise)."""
+FAINT_TEXT = 1.8
+"""A line found that way but darker on average than this × the rulings' contrast is text."""
+FAINT_COVER = 0.9
+"""…and is drawn along this share of its length at least (text has gaps between strokes)."""
+FAINT_CONTRAST = 110.0
+"""Rulings darker than this (gray levels below the paper) are found by `binarize` already:
+the second look is only for light ones."""
+JOIN_GAP = 0.8
+"""Pieces of a ruling on one line apart by at most this × text height are one ruling (a
+cell is wider than that, so a border left out for a merged cell is never bridged)."""
 OVERHANG = 1.0
 """A ruling that runs past its last crossing line by at most this × text height is cut back
 there (a glyph touching the ruling extends it); a longer overhang is an open table side."""
@@ -469,6 +486,67 @@ def ruling_masks(ink: np.ndarray, text_h: float) -> tuple[np.ndarray, np.ndarray
     return h, v
 
 
+def paper_level(gray: np.ndarray, text_h: float) -> np.ndarray:
+    """The paper's brightness around each pixel: the brightest pixel within about a text
+    height, smoothed. Unlike a local mean it is not pulled down by text set tight against a
+    ruling, and it follows a photo's uneven light."""
+    k = max(5, int(text_h) | 1)
+    bright = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return cv2.blur(bright, (k, k))
+
+
+def faint_rulings(gray: np.ndarray, ink: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray,
+                  text_h: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(horizontal, vertical) line masks of light rulings (gray 185 printed, or a hair line
+    averaged away by a 120-dpi scan, then JPEG), which `binarize`'s local-mean threshold
+    loses wherever text sits close: the rulings break into pieces that end on nothing, and
+    whole rows or columns vanish.
+
+    The rulings already found tell how dark rulings are on this picture (their contrast
+    below the paper); every pixel at least FAINT_SHARE that dark, and darker than the paper's
+    noise, is ink for a second line search. Its lines are kept only where they look like
+    those rulings (`_ruling_like`): unbroken, and no darker. None when the rulings found are dark
+    (`binarize` has them) or too few to measure."""
+    lines = (h_mask > 0) | (v_mask > 0)
+    if lines.sum() < 4 * text_h:
+        return None
+    paper = paper_level(gray, text_h).astype(np.int16)
+    dark = np.clip(paper - gray.astype(np.int16), 0, 255).astype(np.uint8)
+    contrast = float(np.median(dark[lines]))
+    if contrast >= FAINT_CONTRAST:
+        return None
+    blank = (ink == 0) & ~lines
+    noise = float(np.percentile(dark[blank], 90)) if blank.any() else 0.0
+    t = max(FAINT_FLOOR, FAINT_SHARE * contrast, FAINT_NOISE * noise / 1.28)
+    if t >= contrast:
+        return None  # the rulings are no darker than the noise: nothing to gain
+    # averaged along each axis first: a light ruling is dark by a few levels only, and JPEG
+    # dips some of its pixels under any threshold, which would break it into pieces
+    k = max(3, int(text_h / 3))
+    h2 = ruling_masks(((cv2.blur(dark, (k, 1)) >= t) * 255).astype(np.uint8), text_h)[0]
+    v2 = ruling_masks(((cv2.blur(dark, (1, k)) >= t) * 255).astype(np.uint8), text_h)[1]
+    return (_ruling_like(h2, dark, "h", t / 2, FAINT_TEXT * contrast),
+            _ruling_like(v2, dark, "v", t / 2, FAINT_TEXT * contrast))
+
+
+def _ruling_like(mask: np.ndarray, dark: np.ndarray, axis: str, lo: float, hi: float) -> np.ndarray:
+    """The lines of `mask` that look like a light ruling along their whole length: at
+    FAINT_COVER of their positions along the line some pixel across it is at least `lo`
+    dark (a line of text, smeared into a line by the averaging, has gaps between its
+    strokes), and the median of those darkest pixels is at most `hi` (text is black, these
+    rulings are not; the median, because glyphs set tight against a ruling touch it)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = np.zeros_like(mask)
+    for k in range(1, n):
+        x, y, w, h, _a = stats[k]
+        own = labels[y:y + h, x:x + w] == k
+        d = np.where(own, dark[y:y + h, x:x + w], 0)
+        along = d.max(axis=0 if axis == "h" else 1)
+        if (along >= lo).mean() >= FAINT_COVER and np.median(along) <= hi:
+            out[y:y + h, x:x + w][own] = 255
+    return out
+
+
 def mask_to_segments(mask: np.ndarray, axis: str, max_thickness: int) -> list[Segment]:
     """Each connected line of a mask as a Segment; blobs thicker than a line are dropped
     (a filled header band or a photo is not a ruling)."""
@@ -479,6 +557,22 @@ def mask_to_segments(mask: np.ndarray, axis: str, max_thickness: int) -> list[Se
         if thick > max_thickness:
             continue
         out.append(Segment(int(x), int(y), int(x + w), int(y + h), axis))
+    return out
+
+
+def join_collinear(segs: list[Segment], tol: int, max_gap: int) -> list[Segment]:
+    """Pieces of one ruling joined: same axis, positions within `tol`, overlapping or apart by
+    at most `max_gap`. A light ruling breaks where JPEG or a touching glyph eats a few
+    pixels of it, or steps by a pixel where a small leftover skew crosses a pixel row; its
+    pieces each end on nothing and would all be dropped as unanchored."""
+    out: list[Segment] = []
+    for s in sorted(segs, key=lambda s: (round(s.pos / max(1, tol)), s.start)):
+        for i, o in enumerate(out):
+            if abs(o.pos - s.pos) <= tol and s.start - o.end <= max_gap and o.start - s.end <= max_gap:
+                out[i] = Segment(min(o.x0, s.x0), min(o.top, s.top), max(o.x1, s.x1), max(o.bottom, s.bottom), o.axis)
+                break
+        else:
+            out.append(s)
     return out
 
 
@@ -650,9 +744,13 @@ def find_grids(scan: PageScan) -> PageScan:
     """Every ruled table on the picture, with all intermediates kept on `scan`."""
     tol = scan.tol
     scan.h_mask, scan.v_mask = ruling_masks(scan.ink, scan.text_h)
+    faint = faint_rulings(scan.gray, scan.ink, scan.h_mask, scan.v_mask, scan.text_h)
+    if faint is not None:
+        scan.h_mask, scan.v_mask = scan.h_mask | faint[0], scan.v_mask | faint[1]
     thick = max(4, int(scan.text_h / 2))
-    scan.h_lines = mask_to_segments(scan.h_mask, "h", thick)
-    scan.v_lines = mask_to_segments(scan.v_mask, "v", thick)
+    gap = int(JOIN_GAP * scan.text_h)
+    scan.h_lines = join_collinear(mask_to_segments(scan.h_mask, "h", thick), tol, gap)
+    scan.v_lines = join_collinear(mask_to_segments(scan.v_mask, "v", thick), tol, gap)
     scan.h_kept, scan.v_kept = anchored_segments(scan.h_lines, scan.v_lines, scan.h_mask, scan.v_mask, tol,
                                                  overhang=int(OVERHANG * scan.text_h))
     scan.regions = segments_to_regions(scan.h_kept, scan.v_kept, scan.ink.shape, tol)
