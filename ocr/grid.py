@@ -516,17 +516,23 @@ def faint_rulings(gray: np.ndarray, ink: np.ndarray, h_mask: np.ndarray, v_mask:
     if contrast >= FAINT_CONTRAST:
         return None
     blank = (ink == 0) & ~lines
-    noise = float(np.percentile(dark[blank], 90)) if blank.any() else 0.0
-    t = max(FAINT_FLOOR, FAINT_SHARE * contrast, FAINT_NOISE * noise / 1.28)
+    if not blank.any():
+        return None
+    # averaged along each axis first: a light ruling is dark by a few levels only, and JPEG
+    # dips some of its pixels under any threshold, which would break it into pieces. The
+    # paper's noise (measured unaveraged: averaged, the blank pixels next to text take on
+    # the text's darkness) drops by √k in the average.
+    k = max(3, int(text_h / 3))
+    noise = float(np.percentile(dark[blank], 90)) / 1.28  # about one sigma
+    t = max(FAINT_FLOOR, FAINT_SHARE * contrast, FAINT_NOISE * noise / math.sqrt(k))
     if t >= contrast:
         return None  # the rulings are no darker than the noise: nothing to gain
-    # averaged along each axis first: a light ruling is dark by a few levels only, and JPEG
-    # dips some of its pixels under any threshold, which would break it into pieces
-    k = max(3, int(text_h / 3))
-    h2 = ruling_masks(((cv2.blur(dark, (k, 1)) >= t) * 255).astype(np.uint8), text_h)[0]
-    v2 = ruling_masks(((cv2.blur(dark, (1, k)) >= t) * 255).astype(np.uint8), text_h)[1]
-    return (_ruling_like(h2, dark, "h", t / 2, FAINT_TEXT * contrast),
-            _ruling_like(v2, dark, "v", t / 2, FAINT_TEXT * contrast))
+    masks = []
+    for axis, size in (("h", (k, 1)), ("v", (1, k))):
+        smooth = cv2.blur(dark, size)
+        m = ruling_masks(((smooth >= t) * 255).astype(np.uint8), text_h)[0 if axis == "h" else 1]
+        masks.append(_ruling_like(m, dark, axis, t / 2, FAINT_TEXT * contrast))
+    return masks[0], masks[1]
 
 
 def _ruling_like(mask: np.ndarray, dark: np.ndarray, axis: str, lo: float, hi: float) -> np.ndarray:
