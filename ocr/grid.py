@@ -79,6 +79,9 @@ FAINT_COVER = 0.9
 FAINT_CONTRAST = 110.0
 """Rulings darker than this (gray levels below the paper) are found by `binarize` already:
 the second look is only for light ones."""
+REACH = 0.5
+"""On a picture with light rulings, a ruling that stops short of a perpendicular line by at
+most this × text height is carried on to it (`reach_lines`)."""
 JOIN_GAP = 0.8
 """Pieces of a ruling on one line apart by at most this × text height are one ruling (a
 cell is wider than that, so a border left out for a merged cell is never bridged)."""
@@ -615,16 +618,43 @@ def trim_overhang(s: Segment, cross: np.ndarray, tol: int, overhang: int) -> Seg
     return Segment(start, s.top, end, s.bottom, "h")
 
 
+def reach_lines(s: Segment, cross: np.ndarray, tol: int, reach: int) -> Segment:
+    """The segment's ends carried on to the perpendicular line just beyond them, where that
+    line is at most `reach` pixels away: a light or hair-line ruling fades out a few pixels
+    before the line it ends on (a 120-dpi scan averages it with the paper, JPEG takes the
+    rest), and an end that touches nothing would drop the ruling."""
+    h, w = cross.shape
+    if s.axis == "v":
+        x0, x1 = max(0, s.x0 - tol), min(w, s.x1 + tol)
+        before = np.flatnonzero(cross[max(0, s.top - reach):s.top, x0:x1].any(axis=1))
+        after = np.flatnonzero(cross[s.bottom:min(h, s.bottom + reach), x0:x1].any(axis=1))
+        top = s.top - reach + int(before[-1]) if len(before) and s.top >= reach else s.top
+        bottom = s.bottom + int(after[0]) + 1 if len(after) else s.bottom
+        return Segment(s.x0, min(top, s.top), s.x1, max(bottom, s.bottom), "v")
+    y0, y1 = max(0, s.top - tol), min(h, s.bottom + tol)
+    before = np.flatnonzero(cross[y0:y1, max(0, s.x0 - reach):s.x0].any(axis=0))
+    after = np.flatnonzero(cross[y0:y1, s.x1:min(w, s.x1 + reach)].any(axis=0))
+    x0 = s.x0 - reach + int(before[-1]) if len(before) and s.x0 >= reach else s.x0
+    x1 = s.x1 + int(after[0]) + 1 if len(after) else s.x1
+    return Segment(min(x0, s.x0), s.top, max(x1, s.x1), s.bottom, "h")
+
+
 def anchored_segments(h_lines: list[Segment], v_lines: list[Segment], h_mask: np.ndarray, v_mask: np.ndarray,
-                      tol: int, overhang: int = 0) -> tuple[list[Segment], list[Segment]]:
+                      tol: int, overhang: int = 0, reach: int = 0) -> tuple[list[Segment], list[Segment]]:
     """The lines that are rulings: both ends touch a perpendicular line, or the line is
     long (a share of the longest line on the picture: tables with open outer borders).
     Ends that run past their last crossing by at most `overhang` (a glyph touching the
-    ruling) are cut back first (`trim_overhang`)."""
+    ruling) are cut back first (`trim_overhang`); ends that stop short of a line by at most
+    `reach` are carried on to it (`reach_lines`), if the line is 5 × `reach` long."""
     longest_h = max((s.length for s in h_lines), default=0)
     longest_v = max((s.length for s in v_lines), default=0)
     h_lines = [trim_overhang(s, v_mask, tol, overhang) for s in h_lines]
     v_lines = [trim_overhang(s, h_mask, tol, overhang) for s in v_lines]
+    if reach > tol:
+        # only lines longer than a glyph stroke can be (a stroke of a tall glyph in a row
+        # set tight between two rulings would otherwise reach both)
+        h_lines = [reach_lines(s, v_mask, tol, reach) if s.length >= 5 * reach else s for s in h_lines]
+        v_lines = [reach_lines(s, h_mask, tol, reach) if s.length >= 5 * reach else s for s in v_lines]
 
     def keep_h(s: Segment) -> bool:
         if s.length >= LONG_LINE * longest_h and s.length >= 8 * tol:
@@ -758,7 +788,8 @@ def find_grids(scan: PageScan) -> PageScan:
     scan.h_lines = join_collinear(mask_to_segments(scan.h_mask, "h", thick), tol, gap)
     scan.v_lines = join_collinear(mask_to_segments(scan.v_mask, "v", thick), tol, gap)
     scan.h_kept, scan.v_kept = anchored_segments(scan.h_lines, scan.v_lines, scan.h_mask, scan.v_mask, tol,
-                                                 overhang=int(OVERHANG * scan.text_h))
+                                                 overhang=int(OVERHANG * scan.text_h),
+                                                 reach=int(REACH * scan.text_h) if faint is not None else 0)
     scan.regions = segments_to_regions(scan.h_kept, scan.v_kept, scan.ink.shape, tol)
     h_kept = np.zeros(scan.ink.shape, np.uint8)
     v_kept = np.zeros(scan.ink.shape, np.uint8)
