@@ -412,6 +412,27 @@ def rectify(image: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out, m
 
 
+def warp_on_paper(image: np.ndarray, m: np.ndarray, size: tuple[int, int], paper, text_h: float) -> np.ndarray:
+    """The picture warped by the 2×3 map `m` onto a canvas of `size`, the new corners filled
+    with the paper as it is next to them: its brightness (a max filter wider than any
+    stroke, so no text or ruling) carried outwards. One paper colour for all corners makes
+    an edge where a photo's light falls off, and the edge is taken for the table's border
+    (the outline then rectifies the table askew); the replicated picture itself would carry
+    a ruling on its edge outwards as a band."""
+    out = cv2.warpAffine(image, m, size, flags=cv2.INTER_LINEAR, borderValue=paper)
+    inside = cv2.warpAffine(np.full(image.shape[:2], 255, np.uint8), m, size, flags=cv2.INTER_NEAREST,
+                            borderValue=0)
+    if inside.all():
+        return out
+    k = max(5, int(text_h) | 1)
+    bg = cv2.dilate(image, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.warpAffine(bg, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # the warp's own edge pixels blend with the constant fill: take those from bg as well
+    outside = cv2.erode(inside, np.ones((3, 3), np.uint8)) == 0
+    out[outside] = bg[outside]
+    return out
+
+
 def rotate(image: np.ndarray, angle: float, border) -> np.ndarray:
     """The picture rotated by `angle` degrees on a canvas large enough to keep every pixel."""
     h, w = image.shape[:2]
@@ -448,7 +469,7 @@ def prepare(image: np.ndarray) -> PageScan:
         nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
         rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
         matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
-        image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        image = warp_on_paper(image, rot, (nw, nh), paper, small_text)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
     else:
@@ -460,7 +481,7 @@ def prepare(image: np.ndarray) -> PageScan:
         grow = int(math.ceil(abs(m[0, 1]) * hh / 2)) + 1  # the canvas widens by the lean
         m[0, 2] += grow
         matrix = _h3(m) if matrix is None else _h3(m) @ matrix
-        image = cv2.warpAffine(image, m, (ww + 2 * grow, hh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        image = warp_on_paper(image, m, (ww + 2 * grow, hh), paper, small_text)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
     else:
