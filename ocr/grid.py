@@ -9,10 +9,15 @@ drawn with `draw_debug`:
       text_height(ink)                the usual glyph height (80th percentile of blobs)
       find_skew(ink)                  projection-profile search over ±3°
       find_shear(ink)                 the verticals' own lean (a photo's perspective), undone
+      warp_on_paper(...)              the new corners filled with the paper next to them
     ruling_masks(ink, text_h)       morphological opening along each axis
+    faint_rulings(...)              light rulings (gray, hair lines at 120 dpi): a second
+                                    look, thresholded relative to the rulings' own contrast
     mask_to_segments(mask, axis)    each line of a mask as a `Segment`
+    join_collinear(...)             pieces of one broken ruling joined
     anchored_segments(...)          keep lines whose two ends touch a perpendicular line
       trim_overhang(...)              (a glyph touching a ruling no longer extends it)
+      reach_lines(...)                (a light ruling fading out short of its line reaches it)
     segments_to_regions(...)        crossing lines grouped → one region per table
     region_positions(...)           row and column boundaries (clusters of line positions)
     positions_to_cells(...)         atomic grid; neighbours merge where their shared border
