@@ -78,7 +78,7 @@ FAINT_FLOOR = 10.0
 FAINT_NOISE = 4.0
 """…nor less than this many times the paper's own spread (the scan's noise)."""
 FAINT_TEXT = 1.8
-"""A line found that way but darker on average than this × the rulings' contrast is text."""
+"""A line found that way but darker (median along it) than this × the rulings' contrast is text."""
 FAINT_COVER = 0.9
 """…and is drawn along this share of its length at least (text has gaps between strokes)."""
 FAINT_RATIO = 0.45
