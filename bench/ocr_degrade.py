@@ -5,6 +5,7 @@ quality, noise, blur, light, perspective) and in realistic combinations, then re
 
     python bench/ocr_degrade.py                       every axis, both templates
     python bench/ocr_degrade.py --axis dpi --axis rotation --json out.json
+    python bench/ocr_degrade.py --axis rulings --step @120dpi --template 2021 -v
 
 Per step and template: cells right / cells printed, wrong numbers (a value other than the
 printed one), missing (null where a number is printed), how many of the wrong ones were
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--axis", action="append", choices=sorted(D.STEPS), help="degradation axes (default: all)")
+    ap.add_argument("--step", action="append", metavar="NAME",
+                    help="only the steps whose name contains NAME (repeatable; default: every step of the axes)")
     ap.add_argument("--template", action="append", choices=["2019", "2021"], help="default: both")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write every result here")
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'tables':>8}{'cpu s':>8}")
     for axis in axes:
         for k, step in enumerate(D.STEPS[axis]):
+            if args.step and not any(n in step.name for n in args.step):
+                continue
             for t in templates:
                 truth: dict = {}
                 pics = []

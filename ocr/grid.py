@@ -9,10 +9,15 @@ drawn with `draw_debug`:
       text_height(ink)                the usual glyph height (80th percentile of blobs)
       find_skew(ink)                  projection-profile search over ±3°
       find_shear(ink)                 the verticals' own lean (a photo's perspective), undone
+      warp_on_paper(...)              the new corners filled with the paper next to them
     ruling_masks(ink, text_h)       morphological opening along each axis
+    faint_rulings(...)              light rulings (gray, hair lines at 120 dpi): a second
+                                    look, thresholded relative to the rulings' own contrast
     mask_to_segments(mask, axis)    each line of a mask as a `Segment`
+    join_collinear(...)             pieces of one broken ruling joined
     anchored_segments(...)          keep lines whose two ends touch a perpendicular line
       trim_overhang(...)              (a glyph touching a ruling no longer extends it)
+      reach_lines(...)                (a light ruling fading out short of its line reaches it)
     segments_to_regions(...)        crossing lines grouped → one region per table
     region_positions(...)           row and column boundaries (clusters of line positions)
     positions_to_cells(...)         atomic grid; neighbours merge where their shared border
@@ -65,6 +70,30 @@ BORDER_COVERAGE = 0.5
 """A border between two atomic cells drawn over less than this share is missing: merged."""
 MIN_TABLE_LINES = 2
 """A table has at least this many row boundaries and this many column boundaries."""
+FAINT_SHARE = 0.5
+"""A pixel at least this share as dark as the rulings already found (below the paper around
+it) is ruling ink for the line search: a contrast-relative threshold, see `faint_rulings`."""
+FAINT_FLOOR = 10.0
+"""…but never less dark than this many gray levels (JPEG ringing and scan grain)."""
+FAINT_NOISE = 4.0
+"""…nor less than this many times the paper's own spread (the scan's noise)."""
+FAINT_TEXT = 1.8
+"""A line found that way but darker (median along it) than this × the rulings' contrast is text."""
+FAINT_COVER = 0.9
+"""…and is drawn along this share of its length at least (text has gaps between strokes)."""
+FAINT_RATIO = 0.45
+"""…and only on a picture whose rulings are at most this share as dark as its text (the
+75th percentile of text pixels): measured 0.21–0.26 for gray or hair-line rulings, 0.57–0.65
+for black ones blurred (blur σ1.0–1.4, photos)."""
+FAINT_CONTRAST = 110.0
+"""Rulings darker than this (gray levels below the paper) are found by `binarize` already:
+the second look is only for light ones."""
+REACH = 0.5
+"""On a picture with light rulings, a ruling that stops short of a perpendicular line by at
+most this × text height is carried on to it (`reach_lines`)."""
+JOIN_GAP = 0.8
+"""Pieces of a ruling on one line apart by at most this × text height are one ruling (a
+cell is wider than that, so a border left out for a merged cell is never bridged)."""
 OVERHANG = 1.0
 """A ruling that runs past its last crossing line by at most this × text height is cut back
 there (a glyph touching the ruling extends it); a longer overhang is an open table side."""
@@ -388,6 +417,27 @@ def rectify(image: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out, m
 
 
+def warp_on_paper(image: np.ndarray, m: np.ndarray, size: tuple[int, int], paper, text_h: float) -> np.ndarray:
+    """The picture warped by the 2×3 map `m` onto a canvas of `size`, the new corners filled
+    with the paper as it is next to them: its brightness (a max filter wider than any
+    stroke, so no text or ruling) carried outwards. One paper colour for all corners makes
+    an edge where a photo's light falls off, and the edge is taken for the table's border
+    (the outline then rectifies the table askew); the replicated picture itself would carry
+    a ruling on its edge outwards as a band."""
+    out = cv2.warpAffine(image, m, size, flags=cv2.INTER_LINEAR, borderValue=paper)
+    inside = cv2.warpAffine(np.full(image.shape[:2], 255, np.uint8), m, size, flags=cv2.INTER_NEAREST,
+                            borderValue=0)
+    if inside.all():
+        return out
+    k = max(5, int(text_h) | 1)
+    bg = cv2.dilate(image, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.warpAffine(bg, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # the warp's own edge pixels blend with the constant fill: take those from bg as well
+    outside = cv2.erode(inside, np.ones((3, 3), np.uint8)) == 0
+    out[outside] = bg[outside]
+    return out
+
+
 def rotate(image: np.ndarray, angle: float, border) -> np.ndarray:
     """The picture rotated by `angle` degrees on a canvas large enough to keep every pixel."""
     h, w = image.shape[:2]
@@ -424,7 +474,7 @@ def prepare(image: np.ndarray) -> PageScan:
         nh = int(math.ceil(h0 * math.cos(r) + w0 * math.sin(r)))
         rot = _rotation_matrix(angle, (w0, h0), (nw, nh))
         matrix = _h3(rot) if matrix is None else _h3(rot) @ matrix
-        image = cv2.warpAffine(image, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        image = warp_on_paper(image, rot, (nw, nh), paper, small_text)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
     else:
@@ -436,7 +486,7 @@ def prepare(image: np.ndarray) -> PageScan:
         grow = int(math.ceil(abs(m[0, 1]) * hh / 2)) + 1  # the canvas widens by the lean
         m[0, 2] += grow
         matrix = _h3(m) if matrix is None else _h3(m) @ matrix
-        image = cv2.warpAffine(image, m, (ww + 2 * grow, hh), flags=cv2.INTER_LINEAR, borderValue=paper)
+        image = warp_on_paper(image, m, (ww + 2 * grow, hh), paper, small_text)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         ink = binarize(gray)
     else:
@@ -469,6 +519,80 @@ def ruling_masks(ink: np.ndarray, text_h: float) -> tuple[np.ndarray, np.ndarray
     return h, v
 
 
+def paper_level(gray: np.ndarray, text_h: float) -> np.ndarray:
+    """The paper's brightness around each pixel: the brightest pixel within about a text
+    height, smoothed. Unlike a local mean it is not pulled down by text set tight against a
+    ruling, and it follows a photo's uneven light."""
+    k = max(5, int(text_h) | 1)
+    bright = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return cv2.blur(bright, (k, k))
+
+
+def faint_rulings(gray: np.ndarray, ink: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray,
+                  text_h: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(horizontal, vertical) line masks of light rulings (gray 185 printed, or a hair line
+    averaged away by a 120-dpi scan, then JPEG), which `binarize`'s local-mean threshold
+    loses wherever text sits close: the rulings break into pieces that end on nothing, and
+    whole rows or columns vanish.
+
+    The rulings already found tell how dark rulings are on this picture (their contrast
+    below the paper); every pixel at least FAINT_SHARE that dark, and darker than the paper's
+    noise, is ink for a second line search. Its lines are kept only where they look like
+    those rulings (`_ruling_like`): unbroken, and no darker. None when the rulings found are dark
+    (`binarize` has them) or too few to measure."""
+    lines = (h_mask > 0) | (v_mask > 0)
+    if lines.sum() < 4 * text_h:
+        return None
+    paper = paper_level(gray, text_h).astype(np.int16)
+    dark = np.clip(paper - gray.astype(np.int16), 0, 255).astype(np.uint8)
+    contrast = float(np.median(dark[lines]))
+    if contrast >= FAINT_CONTRAST:
+        return None
+    # light rulings are printed lighter than the text; rulings that are as dark as the text
+    # are black ones under blur (a soft scan, a photo), where a lower threshold would take
+    # the smeared text rows for rulings
+    near_lines = cv2.dilate(lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    text = (ink > 0) & ~near_lines
+    if not text.any() or contrast > FAINT_RATIO * float(np.percentile(dark[text], 75)):
+        return None
+    blank = (ink == 0) & ~lines
+    if not blank.any():
+        return None
+    # averaged along each axis first: a light ruling is dark by a few levels only, and JPEG
+    # dips some of its pixels under any threshold, which would break it into pieces. The
+    # paper's noise (measured unaveraged: averaged, the blank pixels next to text take on
+    # the text's darkness) drops by √k in the average.
+    k = max(3, int(text_h / 3))
+    noise = float(np.percentile(dark[blank], 90)) / 1.28  # about one sigma
+    t = max(FAINT_FLOOR, FAINT_SHARE * contrast, FAINT_NOISE * noise / math.sqrt(k))
+    if t >= contrast:
+        return None  # the rulings are no darker than the noise: nothing to gain
+    masks = []
+    for axis, size in (("h", (k, 1)), ("v", (1, k))):
+        smooth = cv2.blur(dark, size)
+        m = ruling_masks(((smooth >= t) * 255).astype(np.uint8), text_h)[0 if axis == "h" else 1]
+        masks.append(_ruling_like(m, dark, axis, t / 2, FAINT_TEXT * contrast))
+    return masks[0], masks[1]
+
+
+def _ruling_like(mask: np.ndarray, dark: np.ndarray, axis: str, lo: float, hi: float) -> np.ndarray:
+    """The lines of `mask` that look like a light ruling along their whole length: at
+    FAINT_COVER of their positions along the line some pixel across it is at least `lo`
+    dark (a line of text, smeared into a line by the averaging, has gaps between its
+    strokes), and the median of those darkest pixels is at most `hi` (text is black, these
+    rulings are not; the median, because glyphs set tight against a ruling touch it)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = np.zeros_like(mask)
+    for k in range(1, n):
+        x, y, w, h, _a = stats[k]
+        own = labels[y:y + h, x:x + w] == k
+        d = np.where(own, dark[y:y + h, x:x + w], 0)
+        along = d.max(axis=0 if axis == "h" else 1)
+        if (along >= lo).mean() >= FAINT_COVER and np.median(along) <= hi:
+            out[y:y + h, x:x + w][own] = 255
+    return out
+
+
 def mask_to_segments(mask: np.ndarray, axis: str, max_thickness: int) -> list[Segment]:
     """Each connected line of a mask as a Segment; blobs thicker than a line are dropped
     (a filled header band or a photo is not a ruling)."""
@@ -479,6 +603,22 @@ def mask_to_segments(mask: np.ndarray, axis: str, max_thickness: int) -> list[Se
         if thick > max_thickness:
             continue
         out.append(Segment(int(x), int(y), int(x + w), int(y + h), axis))
+    return out
+
+
+def join_collinear(segs: list[Segment], tol: int, max_gap: int) -> list[Segment]:
+    """Pieces of one ruling joined: same axis, positions within `tol`, overlapping or apart by
+    at most `max_gap`. A light ruling breaks where JPEG or a touching glyph eats a few
+    pixels of it, or steps by a pixel where a small leftover skew crosses a pixel row; its
+    pieces each end on nothing and would all be dropped as unanchored."""
+    out: list[Segment] = []
+    for s in sorted(segs, key=lambda s: (round(s.pos / max(1, tol)), s.start)):
+        for i, o in enumerate(out):
+            if abs(o.pos - s.pos) <= tol and s.start - o.end <= max_gap and o.start - s.end <= max_gap:
+                out[i] = Segment(min(o.x0, s.x0), min(o.top, s.top), max(o.x1, s.x1), max(o.bottom, s.bottom), o.axis)
+                break
+        else:
+            out.append(s)
     return out
 
 
@@ -515,16 +655,43 @@ def trim_overhang(s: Segment, cross: np.ndarray, tol: int, overhang: int) -> Seg
     return Segment(start, s.top, end, s.bottom, "h")
 
 
+def reach_lines(s: Segment, cross: np.ndarray, tol: int, reach: int) -> Segment:
+    """The segment's ends carried on to the perpendicular line just beyond them, where that
+    line is at most `reach` pixels away: a light or hair-line ruling fades out a few pixels
+    before the line it ends on (a 120-dpi scan averages it with the paper, JPEG takes the
+    rest), and an end that touches nothing would drop the ruling."""
+    h, w = cross.shape
+    if s.axis == "v":
+        x0, x1 = max(0, s.x0 - tol), min(w, s.x1 + tol)
+        before = np.flatnonzero(cross[max(0, s.top - reach):s.top, x0:x1].any(axis=1))
+        after = np.flatnonzero(cross[s.bottom:min(h, s.bottom + reach), x0:x1].any(axis=1))
+        top = s.top - reach + int(before[-1]) if len(before) and s.top >= reach else s.top
+        bottom = s.bottom + int(after[0]) + 1 if len(after) else s.bottom
+        return Segment(s.x0, min(top, s.top), s.x1, max(bottom, s.bottom), "v")
+    y0, y1 = max(0, s.top - tol), min(h, s.bottom + tol)
+    before = np.flatnonzero(cross[y0:y1, max(0, s.x0 - reach):s.x0].any(axis=0))
+    after = np.flatnonzero(cross[y0:y1, s.x1:min(w, s.x1 + reach)].any(axis=0))
+    x0 = s.x0 - reach + int(before[-1]) if len(before) and s.x0 >= reach else s.x0
+    x1 = s.x1 + int(after[0]) + 1 if len(after) else s.x1
+    return Segment(min(x0, s.x0), s.top, max(x1, s.x1), s.bottom, "h")
+
+
 def anchored_segments(h_lines: list[Segment], v_lines: list[Segment], h_mask: np.ndarray, v_mask: np.ndarray,
-                      tol: int, overhang: int = 0) -> tuple[list[Segment], list[Segment]]:
+                      tol: int, overhang: int = 0, reach: int = 0) -> tuple[list[Segment], list[Segment]]:
     """The lines that are rulings: both ends touch a perpendicular line, or the line is
     long (a share of the longest line on the picture: tables with open outer borders).
     Ends that run past their last crossing by at most `overhang` (a glyph touching the
-    ruling) are cut back first (`trim_overhang`)."""
+    ruling) are cut back first (`trim_overhang`); ends that stop short of a line by at most
+    `reach` are carried on to it (`reach_lines`), if the line is 5 × `reach` long."""
     longest_h = max((s.length for s in h_lines), default=0)
     longest_v = max((s.length for s in v_lines), default=0)
     h_lines = [trim_overhang(s, v_mask, tol, overhang) for s in h_lines]
     v_lines = [trim_overhang(s, h_mask, tol, overhang) for s in v_lines]
+    if reach > tol:
+        # only lines longer than a glyph stroke can be (a stroke of a tall glyph in a row
+        # set tight between two rulings would otherwise reach both)
+        h_lines = [reach_lines(s, v_mask, tol, reach) if s.length >= 5 * reach else s for s in h_lines]
+        v_lines = [reach_lines(s, h_mask, tol, reach) if s.length >= 5 * reach else s for s in v_lines]
 
     def keep_h(s: Segment) -> bool:
         if s.length >= LONG_LINE * longest_h and s.length >= 8 * tol:
@@ -650,11 +817,16 @@ def find_grids(scan: PageScan) -> PageScan:
     """Every ruled table on the picture, with all intermediates kept on `scan`."""
     tol = scan.tol
     scan.h_mask, scan.v_mask = ruling_masks(scan.ink, scan.text_h)
+    faint = faint_rulings(scan.gray, scan.ink, scan.h_mask, scan.v_mask, scan.text_h)
+    if faint is not None:
+        scan.h_mask, scan.v_mask = scan.h_mask | faint[0], scan.v_mask | faint[1]
     thick = max(4, int(scan.text_h / 2))
-    scan.h_lines = mask_to_segments(scan.h_mask, "h", thick)
-    scan.v_lines = mask_to_segments(scan.v_mask, "v", thick)
+    gap = int(JOIN_GAP * scan.text_h)
+    scan.h_lines = join_collinear(mask_to_segments(scan.h_mask, "h", thick), tol, gap)
+    scan.v_lines = join_collinear(mask_to_segments(scan.v_mask, "v", thick), tol, gap)
     scan.h_kept, scan.v_kept = anchored_segments(scan.h_lines, scan.v_lines, scan.h_mask, scan.v_mask, tol,
-                                                 overhang=int(OVERHANG * scan.text_h))
+                                                 overhang=int(OVERHANG * scan.text_h),
+                                                 reach=int(REACH * scan.text_h) if faint is not None else 0)
     scan.regions = segments_to_regions(scan.h_kept, scan.v_kept, scan.ink.shape, tol)
     h_kept = np.zeros(scan.ink.shape, np.uint8)
     v_kept = np.zeros(scan.ink.shape, np.uint8)

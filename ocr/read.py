@@ -36,8 +36,11 @@ from .grid import PixelBox, GridCell, PageScan, TableGrid
 SPECK = 0.012
 """Ink blobs smaller than this × text height² are noise (scan grain, JPEG ringing)."""
 DASH_WIDTH = 0.2
-"""A bar at least this × text height wide and 1.8 times as wide as high, next to a glyph, is a
-minus sign or a dash, however few pixels it has."""
+"""A bar at least this × text height wide and DASH_ASPECT times as wide as high, next to a
+glyph, is a minus sign or a dash, however few pixels it has."""
+DASH_ASPECT = 1.5
+"""A serif minus 1 pixel thick at 300 dpi is 5 × 3 pixels at 120 dpi after JPEG (blurred
+into three rows): 1.8 lost it, and "-1" read as 1 with full confidence."""
 MIN_GLYPH = 0.3
 """A glyph is at least this × text height wide or high; a smaller mark is text only next to
 one, and a cell whose lines are all smaller reads as empty."""
@@ -112,7 +115,7 @@ def text_ink(scan: PageScan) -> np.ndarray:
     # a minus sign (or the bar of "—") is a thin bar: as small as a speck at 150 dpi, but
     # never round; next to a glyph it is kept, or "-2" reads as 2 with full confidence
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= 1.8 * h)
+    bar = (w >= DASH_WIDTH * scan.text_h) & (w >= DASH_ASPECT * h)
     glyphs = big[labels].astype(np.uint8)
     near = cv2.dilate(glyphs, np.ones((3, max(3, int(scan.text_h * 0.6))), np.uint8))
     touching = np.zeros(n, bool)
