@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 from core import __version__
 
+SOURCES_ENV = "GONGKAI_SOURCES"
+"""The environment variable naming the sources file (`crawl.sources`); here, in the light
+settings module, so that the CLI can name it without loading the sources' pydantic models."""
+
 CONTACT_ENV = "GONGKAI_CRAWL_CONTACT"
 CONTACT_URL = "https://github.com/gongkai-project/gongkai"   # where a webmaster finds who we are
 

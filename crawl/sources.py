@@ -26,8 +26,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import GongkaiError
+from crawl.settings import SOURCES_ENV
 
-SOURCES_ENV = "GONGKAI_SOURCES"
 DEFAULT_SOURCES = "sources.yaml"
 Cms = Literal["auto", "hanweb", "trs", "gkmlpt", "generic"]
 

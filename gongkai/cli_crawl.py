@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 from rich.console import Console
@@ -17,10 +17,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crawl.model import CrawlSummary, FoundReport
-from crawl.settings import CrawlSettings
-from crawl.sources import (SOURCES_ENV, Source, SourcesError, add_source, load_sources, one_off_source,
-                           sources_path)
+from crawl.settings import SOURCES_ENV, CrawlSettings
 from core.errors import GongkaiError
+
+if TYPE_CHECKING:
+    from crawl.sources import Source
 
 app = typer.Typer(add_completion=False, help="Crawl government sites for annual reports.")
 sources_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -43,6 +44,8 @@ def resolve_targets(targets: list[str], sources_file: Path | None, *, allow_priv
     one-off source: its host allowed, nothing else."""
     urls = [t for t in targets if t.startswith(("http://", "https://"))]
     names = [t for t in targets if t not in urls]
+    from crawl.sources import SourcesError, load_sources, one_off_source, sources_path
+
     out = [one_off_source(u, cms=cms, allow_private=allow_private) for u in urls]  # type: ignore[arg-type]
     if names or not targets:
         file = load_sources(sources_file)
@@ -187,6 +190,8 @@ def sources_add(
     """
     limits = {k: v for k, v in (("max_pages", max_pages), ("max_documents", max_documents),
                                 ("delay_s", delay), ("concurrency", concurrency)) if v is not None}
+    from crawl.sources import add_source, sources_path  # pydantic models: loaded when used
+
     try:
         src = add_source(sources, name, url, cms=cms if cms != "auto" else None, agency=agency, region=region,
                          include=include or None, exclude=exclude or None, limits=limits or None)
@@ -203,6 +208,8 @@ def sources_list(sources: Optional[Path] = SourcesOpt,
 
     Example: gongkai sources list --json
     """
+    from crawl.sources import load_sources
+
     try:
         file = load_sources(sources)
     except GongkaiError as exc:

@@ -32,6 +32,12 @@ def extract_document(path: Path) -> ExtractedDocument:
 
 
 def enrich(doc: ExtractedDocument, path: Path) -> ExtractedDocument:
+    """The document with its pictures read by OCR; a document without pictures as it is,
+    without loading OpenCV and the recogniser (a text PDF's record costs a tenth of that)."""
+    from core.document import ImageBlock
+
+    if not any(isinstance(b, ImageBlock) for b in doc.blocks):
+        return doc
     from ocr import enrich as ocr_enrich
 
     return ocr_enrich(doc, source_path=path)

@@ -232,6 +232,11 @@ def _gaz() -> _Gazetteer:
     return _Gazetteer(DATA_FILE)
 
 
+def warm_up() -> None:
+    """Load the gazetteer now (a process that forks workers loads it once for all of them)."""
+    _gaz()
+
+
 def _norm(s: str | None) -> str:
     return _WS.sub("", s or "")
 
