@@ -51,3 +51,31 @@ def test_garbage_in_gives_one_line_and_exit_1(tmp_path, kind):
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gongkai: ") and "Traceback" not in proc.stderr
+
+
+def test_extract_of_a_text_pdf_loads_only_what_it_needs(inbox):
+    """`gongkai extract report.pdf`, in a fresh process: the record comes out, and neither
+    Prefect, nor OpenCV/onnxruntime (OCR), nor pdfminer (PDFium reads the file) was loaded,
+    in the CLI process (whose modules the sandboxed child inherits) nor by the extraction
+    itself (run here again, in-process)."""
+    code = (
+        "import io, contextlib, json, sys\n"
+        f"sys.argv = ['gongkai', 'extract', {str(inbox / 'd002.pdf')!r}, '--json']\n"
+        "from gongkai.cli import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        "        app()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "record = json.loads(out.getvalue())\n"
+        "from gongkai.pipeline import extract_record\n"  # what the child ran, here: same modules
+        f"extract_record({str(inbox / 'd002.pdf')!r})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'cv2', 'onnxruntime', 'pdfminer', 'pdfplumber'})\n"
+        "print(json.dumps({'cells': len(record['cells']), 'heavy': heavy}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["cells"] > 100 and result["heavy"] == []
