@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import threading
 from dataclasses import dataclass
 
 from extractors.layout import PageDrawing
@@ -204,11 +205,14 @@ def _matrix(obj) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-_RGBA = tuple(ctypes.c_uint() for _ in range(4))  # reused: one page is read by one thread
+_RGBA = threading.local()  # four reused out-parameters per thread (threads may read pages at once)
 
 
 def _color(getter, obj) -> tuple[float, float, float] | None:
-    r, g, b, a = _RGBA
+    rgba = getattr(_RGBA, "v", None)
+    if rgba is None:
+        rgba = _RGBA.v = tuple(ctypes.c_uint() for _ in range(4))
+    r, g, b, a = rgba
     if not getter(obj, r, g, b, a):
         return None
     return (r.value / 255, g.value / 255, b.value / 255)
