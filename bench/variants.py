@@ -5,7 +5,8 @@
 The variants and their truth come from tests/variants.py (the fast formats run in CI as
 tests/test_variants.py). Here the DOCX of each class is also converted by LibreOffice, in
 one soffice run per target, to DOC, RTF and PDF (a PDF with a text layer, tables ruled),
-and the XLSX to XLS. Each variant is scored with tests/variant_check.py: `exact` (every
+and the XLSX to XLS; and each class is drawn as pictures (tests/variants_pictures.py: DOCX and
+an article page with the tables pasted as pictures, a scanned PDF), read through OCR. Each variant is scored with tests/variant_check.py: `exact` (every
 cell right, metadata right), `holds` (every lost cell reported, nothing wrong or
 invented), and the counts of cells wrong, invented and lost without a finding.
 """
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import variants as V  # noqa: E402
+import variants_pictures as P  # noqa: E402
 from variant_check import check  # noqa: E402
 
 CONVERTED = {"doc": ("docx", "doc:MS Word 97"), "rtf": ("docx", "rtf:Rich Text Format"),
@@ -35,6 +37,11 @@ def build(classes: list[str], formats: list[str], work: Path) -> list[tuple[str,
     sources: dict[str, dict[str, tuple[Path, V.Report]]] = defaultdict(dict)
     for k in classes:
         for f in {*formats, *(CONVERTED[f][0] for f in formats if f in CONVERTED)} - set(CONVERTED):
+            if f in P.FORMATS:  # pictures: every table drawn and scanned (tests/variants_pictures.py)
+                ext, write_fn = P.FORMATS[f]
+                report = V.variant(k)
+                out.append((k, f, write_fn(report, work / f"{k}-{f}{ext}"), report))
+                continue
             path, report = V.write(k, f, work)
             sources[f][k] = (path, report)
             if f in formats:
@@ -61,7 +68,7 @@ def build(classes: list[str], formats: list[str], work: Path) -> list[tuple[str,
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--classes", default=",".join(V.CLASSES))
-    ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED]))
+    ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED, *P.FORMATS]))
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
@@ -81,7 +88,7 @@ def main() -> None:
             by_format[f].append(None)
             continue
         o = check(record, report.truth, agency=report.agency, year=report.year, template=report.template,
-                  published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf") else None)
+                  published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf", *P.FORMATS) else None)
         by_format[f].append((k, o, time.perf_counter() - t0))
         if args.verbose and not o.exact:
             print(f"  {k}-{f}: unread={len(o.unread)} silent={o.silent[:3]} wrong={o.wrong[:3]} "

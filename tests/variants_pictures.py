@@ -1,0 +1,112 @@
+"""The variant generator's picture formats: every table class as agencies paste it, a picture.
+
+`tests/variants.py` writes each variation class as text-bearing documents; here the same
+report (its text as text, its grids drawn — `ocr_fixtures.render` — and scanned under one
+of `ocr_degrade`'s steps) becomes the picture-bearing documents the held-out set has:
+
+    docx_pictures    DOCX whose tables are pictures pasted between the paragraphs (~150 dpi)
+    html_pictures    an article page whose tables are <img> pictures (data: URLs, ~100 dpi)
+    pdf_scan         every page a scan (the text too, 150 dpi, 1°, JPEG 60)
+
+Same truth as the text formats: the picture shows exactly the cells the grid holds. OCR is
+slow (about a second a table on this machine), so the crossing runs in `bench/variants.py`
+(`--formats docx_pictures,...`); CI checks a few classes (`tests/test_variants.py`).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import ocr_degrade as D
+import ocr_fixtures as F
+import variants as V
+from core.document import Cell
+
+TABLE_STEP = D.Step("150dpi", dpi=150)
+WEB_STEP = D.Step("100dpi q70", dpi=100, quality=70)
+SCAN_STEP = D.Step("scan 150dpi 1° q60", dpi=150, angle=1.0, quality=60)
+
+
+def layout(cells: list[Cell]) -> F.Layout:
+    """A grid as `ocr_fixtures` draws it: column widths in font sizes, from the label lengths
+    (`variants._ofd_widths`, millimetres at 10.5 pt ≈ 3.7 mm a character)."""
+    boxes = [F.Box(c.row, c.col, c.row_span, c.col_span, c.text) for c in cells]
+    widths = [w / 3.7 for w in V._ofd_widths(cells)]
+    return F.Layout(boxes=boxes, col_widths=widths)
+
+
+def table_picture(cells: list[Cell], step: D.Step, seed: int = 0) -> bytes:
+    """The grid drawn at 300 dpi and scanned under `step`: the picture file's bytes."""
+    img = F.render(layout(cells), font_px=D.BASE_FONT_PX, pad=0.2)
+    return D.encode(D.scan(img, step, seed), step)
+
+
+def write_docx_pictures(r: V.Report, path: Path) -> Path:
+    import docx
+    from docx.shared import Inches
+
+    d = docx.Document()
+    for n, (kind, content) in enumerate(V._body(r)):
+        if kind == "text" and not content.startswith("— "):
+            d.add_paragraph(content)
+        elif kind == "grid":
+            d.add_picture(io.BytesIO(table_picture(content, TABLE_STEP, seed=n)), width=Inches(6.2))
+    d.save(path)
+    return path
+
+
+def write_html_pictures(r: V.Report, path: Path) -> Path:
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>", html.escape(r.title),
+             "</title></head><body>", f"<h1>{html.escape(r.title)}</h1><div class='article'>"]
+    for n, (kind, content) in enumerate(b for b in V._body(r) if b != ("text", r.title)):
+        if kind == "text" and not content.startswith("— "):
+            parts.append(f"<p>{html.escape(content)}</p>")
+        elif kind == "grid":
+            data = base64.b64encode(table_picture(content, WEB_STEP, seed=n)).decode()
+            parts.append(f"<p><img src='data:image/jpeg;base64,{data}'/></p>")
+    parts.append("</div></body></html>")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def write_pdf_scan(r: V.Report, path: Path) -> Path:
+    """Pages of text and tables drawn as one would print them, each scanned, into a PDF of
+    pictures only (no text layer): what a scanned report is. A table piece after a page
+    footer starts a new page, as in the text formats."""
+    page_w, margin, px = 2480, 200, D.BASE_FONT_PX  # A4 at 300 dpi
+    page_h, per_line = int(page_w * 297 / 210), (page_w - 2 * margin) // px - 1
+    pages: list[list] = [[]]
+    height = 0
+    for kind, content in V._body(r):
+        if kind == "widths":
+            continue
+        if kind == "text" and content.startswith("— "):
+            pages.append([])
+            height = 0
+            continue
+        if kind == "text":
+            items = [content[k:k + per_line] for k in range(0, len(content), per_line)] or [""]
+            sizes = [int(px * 1.6)] * len(items)
+        else:
+            pic = F.render(layout(content), font_px=px, pad=0.2)
+            scale = min(1.0, (page_w - 2 * margin) / pic.width)
+            items, sizes = [pic], [int(pic.height * scale) + 40]
+        for item, h in zip(items, sizes):
+            if height + h > page_h - 2 * margin and pages[-1]:
+                pages.append([])
+                height = 0
+            pages[-1].append(item)
+            height += h
+    drawn = [F.page(parts, width=page_w, margin=margin, gap=40, font_px=px) for parts in pages if parts]
+    scans = [D.scan(p, SCAN_STEP, seed=i).convert("RGB") for i, p in enumerate(drawn)]
+    scans[0].save(path, "PDF", resolution=SCAN_STEP.dpi, save_all=True, append_images=scans[1:])
+    return path
+
+
+FORMATS = {
+    "docx_pictures": (".docx", write_docx_pictures),
+    "html_pictures": (".html", write_html_pictures),
+    "pdf_scan": (".pdf", write_pdf_scan),
+}
