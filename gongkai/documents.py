@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from core.errors import BadDocument
-from gongkai.pipeline import group_digest, report_paths, sha256_file
+from core.hashing import sha256_file
+from gongkai.pipeline import group_digest, report_paths
 
 
 @dataclass(frozen=True)

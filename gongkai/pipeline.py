@@ -7,15 +7,8 @@ from pathlib import Path
 
 from core.document import ExtractedDocument
 from core.errors import BadDocument, NotAReport
+from core.hashing import sha256_file
 from core.record import Record
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def extract_document(path: Path) -> ExtractedDocument:

@@ -21,8 +21,9 @@ from flows.process_document import process_document
 from flows.reprocess import reprocess
 from flows.settings import FlowSettings
 from core.errors import BadDocument, NotAReport, Transient
+from core.hashing import sha256_file
 from gongkai import documents, process, summary
-from gongkai.pipeline import group_digest, sha256_file
+from gongkai.pipeline import group_digest
 from gongkai.process import process_file
 from storage.locks import document_lock
 from storage import get_engine, upgrade
