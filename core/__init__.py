@@ -6,7 +6,8 @@
 * `template` — both national templates as one data structure (cell codes, labels);
 * `labels` — how printed labels are compared; `sections` — the six section headings;
 * `values` — how a printed cell becomes a number (or null);
-* `geometry` — positions, boxes and clustering shared by the layout readers.
+* `geometry` — positions, boxes and clustering shared by the layout readers;
+* `hashing` — a file's identity (`sha256_file`).
 
 Layers, bottom to top: core → stages (crawl, extractors, ocr, normalize, validate,
 storage) → the application (`gongkai`: one processing path, the CLI) → `flows` (Prefect).

@@ -11,7 +11,7 @@ This module imports nothing else of gongkai's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Union
+from typing import Iterable, Iterator, Literal, Protocol, Union
 
 BBox = tuple[float, float, float, float]
 """(x0, top, x1, bottom) in the page's own units: PDF points, image pixels, OFD millimetres."""
@@ -50,6 +50,27 @@ class Cell:
     prov: Provenance = field(default_factory=Provenance)
 
 
+class Anchored(Protocol):
+    """A grid cell anchored at its top-left (row, col) and spanning rows and columns: a
+    `Cell`, or a reader's own cell before it becomes one (the PDF reader's `RawCell`)."""
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+
+
+def grid_size(cells: Iterable[Anchored]) -> tuple[int, int]:
+    """(rows, columns) of the grid the cells make: one past the last row and column any cell
+    covers, spans included; (0, 0) for none. The one definition behind every `n_rows`/`n_cols`
+    of a cell grid, so a table measures the same before and after it becomes a `Table`."""
+    n_rows = n_cols = 0
+    for c in cells:
+        n_rows = max(n_rows, c.row + c.row_span)
+        n_cols = max(n_cols, c.col + c.col_span)
+    return n_rows, n_cols
+
+
 @dataclass
 class Table:
     """A table as a grid of cells.
@@ -67,11 +88,11 @@ class Table:
 
     @property
     def n_rows(self) -> int:
-        return max((c.row + c.row_span for c in self.cells), default=0)
+        return grid_size(self.cells)[0]
 
     @property
     def n_cols(self) -> int:
-        return max((c.col + c.col_span for c in self.cells), default=0)
+        return grid_size(self.cells)[1]
 
     def rows(self) -> list[list[Cell]]:
         """Cells grouped by their anchor row, each row ordered by column."""

@@ -20,7 +20,7 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
-from core.document import BBox, Cell, Provenance, Table
+from core.document import BBox, Cell, Provenance, Table, grid_size
 from core.geometry import cluster_positions
 from extractors.pdf_lines import Line, chars_to_lines, join_lines, lines_bbox
 from extractors.rulings import close_open_tables, edges_to_cell_groups, merge_rulings
@@ -72,11 +72,11 @@ class TablePart:
 
     @property
     def n_rows(self) -> int:
-        return max((c.row + c.row_span for c in self.cells), default=0)
+        return grid_size(self.cells)[0]
 
     @property
     def n_cols(self) -> int:
-        return max((c.col + c.col_span for c in self.cells), default=0)
+        return grid_size(self.cells)[1]
 
 
 def distinct_positions(values: list[float], tolerance: float = EDGE_TOLERANCE) -> list[float]:

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from gongkai.process import MAX_ATTEMPTS
+from gongkai.process import MAX_ATTEMPTS, MAX_ATTEMPTS_ENV, max_attempts_setting
 
 TaskRunnerKind = Literal["thread", "dask"]
 TASK_RUNNERS: tuple[str, ...] = get_args(TaskRunnerKind)
@@ -42,7 +42,7 @@ ENV = {
     "document_timeout_s": "GONGKAI_DOCUMENT_TIMEOUT_S",
     "retries": "GONGKAI_TASK_RETRIES",
     "retry_backoff_s": "GONGKAI_RETRY_BACKOFF_S",
-    "max_attempts": "GONGKAI_MAX_ATTEMPTS",
+    "max_attempts": MAX_ATTEMPTS_ENV,
     "in_flight": "GONGKAI_IN_FLIGHT",
     "process_deployment": "GONGKAI_PROCESS_DEPLOYMENT",
 }
@@ -82,6 +82,11 @@ class FlowSettings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
+            if field.name == "max_attempts":
+                # `gongkai run` reads it too (to skip a flow with nothing to do): one parser,
+                # and one error message, for both
+                values["max_attempts"] = max_attempts_setting(env)
+                continue
             raw = env.get(ENV[field.name])
             if raw is None or raw.strip() == "":
                 continue

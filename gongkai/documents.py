@@ -6,6 +6,8 @@ run), a document the warehouse knows (reprocess) — and `gongkai.process.proces
 there. A report made of several files (posted as one picture per table, or a page and its
 pictures) is ONE document: `members` lists its files in reading order and its identity is
 the hash of their hashes (`gongkai.pipeline.group_digest`), whichever command found it.
+Those hashes travel with the ref (`member_hashes`): registering the members and extracting
+the group use them instead of reading every member file again.
 
 `DocRef` is plain data: picklable for Dask, JSON-able for a deployment run's parameters.
 """
@@ -21,7 +23,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from core.errors import BadDocument
-from gongkai.pipeline import group_digest, report_paths, sha256_file
+from core.hashing import sha256_file
+from gongkai.pipeline import group_digest, report_paths
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class DocRef:
     page_url: str | None = None
     members: tuple[str, ...] = ()
     """Files read together as one report, in order; `path` is the first of them."""
+    member_hashes: tuple[str, ...] = ()
+    """The sha256 of each of `members`, in the same order, as computed when the ref was made
+    (empty: not known, hashed where needed). Big scans make hashing a group cost seconds."""
     size: int | None = None
     media_type: str | None = None
     fetched_at: str | None = None
@@ -44,6 +50,10 @@ class DocRef:
     fetch_status: str = "new"      # new | unchanged | failed (what the crawl said)
     fetch_error: str | None = None
     fetch_attempts: int = 0        # consecutive failed fetches of `url` (the crawler's fetch state)
+
+    def __post_init__(self) -> None:
+        if self.member_hashes and len(self.member_hashes) != len(self.members):
+            raise ValueError(f"{len(self.member_hashes)} member hashes for {len(self.members)} members")
 
     @property
     def name(self) -> str:
@@ -81,7 +91,8 @@ class DocRef:
         """The `DocumentInfo` of each member file (lineage of a group)."""
         from storage import DocumentInfo
 
-        return [DocumentInfo.from_path(Path(m)) for m in self.members]
+        hashes = self.member_hashes or (None,) * len(self.members)
+        return [DocumentInfo.from_path(Path(m), sha256=h) for m, h in zip(self.members, hashes)]
 
     def parameters(self) -> dict[str, Any]:
         """The `process-document` parameters that find this document again."""
@@ -94,6 +105,7 @@ class DocRef:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["members"] = list(self.members)
+        d["member_hashes"] = list(self.member_hashes)
         return d
 
 
@@ -110,7 +122,8 @@ def ref_from_members(members: Iterable[str | Path], **fields: Any) -> DocRef:
         raise BadDocument(f"missing member files: {', '.join(missing)}")
     if len(paths) == 1:
         return ref_from_path(paths[0], **fields)
-    return DocRef(sha256=group_digest([sha256_file(m) for m in paths]), path=paths[0], members=tuple(paths),
+    hashes = tuple(sha256_file(m) for m in paths)
+    return DocRef(sha256=group_digest(list(hashes)), path=paths[0], members=tuple(paths), member_hashes=hashes,
                   size=sum(Path(m).stat().st_size for m in paths), **fields)
 
 
@@ -144,8 +157,9 @@ def ref_from_report(report, fetch_attempts: int = 0) -> DocRef:
         return DocRef(sha256=None, fetch_error=report.error or "not fetched", fetch_attempts=fetch_attempts, **base)
     files = report.members()
     if len(files) > 1:
-        return DocRef(sha256=group_digest([f.sha256 for f in files]), path=files[0].path,
-                      members=tuple(f.path for f in files), size=sum(f.size or 0 for f in files), **base)
+        hashes = tuple(f.sha256 for f in files)
+        return DocRef(sha256=group_digest(list(hashes)), path=files[0].path, members=tuple(f.path for f in files),
+                      member_hashes=hashes, size=sum(f.size or 0 for f in files), **base)
     f = files[0]
     return DocRef(sha256=f.sha256, path=f.path, size=f.size, media_type=f.media_type,
                   fetched_at=f.fetched_at.isoformat() if f.fetched_at else None, etag=f.etag,

@@ -7,15 +7,8 @@ from pathlib import Path
 
 from core.document import ExtractedDocument
 from core.errors import BadDocument, NotAReport
+from core.hashing import sha256_file
 from core.record import Record
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def extract_document(path: Path) -> ExtractedDocument:
@@ -63,17 +56,23 @@ def extract_record(path: Path) -> Record:
     return record
 
 
-def extract_group(paths: list[Path]) -> Record:
+def extract_group(paths: list[Path], hashes: list[str] | None = None) -> Record:
     """Several files that together make one report (a report posted as one picture per
-    table or per page) → one record. Blocks are taken file by file in the given order."""
+    table or per page) → one record. Blocks are taken file by file in the given order.
+
+    `hashes`: the members' sha256, in `paths` order, when the caller has them (`DocRef.
+    member_hashes`), so that a member is not read a second time only to be hashed."""
     from normalize.assemble import to_record
 
     paths = [Path(p) for p in paths]
     if len(paths) == 1:
         return extract_record(paths[0])
+    if hashes and len(hashes) != len(paths):
+        raise ValueError(f"{len(hashes)} hashes for {len(paths)} files")
+    known = list(hashes) if hashes else [None] * len(paths)
     merged = ExtractedDocument(format="group")
     members = []
-    for p in paths:
+    for p, known_sha in zip(paths, known):
         if not p.is_file():
             raise BadDocument(f"no such file: {p}")
         doc = extract_document(p)
@@ -81,7 +80,7 @@ def extract_group(paths: list[Path]) -> Record:
         merged.warnings.extend(f"{p.name}: {w}" for w in doc.warnings)
         for k, v in doc.metadata.items():
             merged.metadata.setdefault(k, v)
-        members.append({"path": str(p), "sha256": sha256_file(p), "format": doc.format})
+        members.append({"path": str(p), "sha256": known_sha or sha256_file(p), "format": doc.format})
     digest = group_digest([m["sha256"] for m in members])
     source = {"path": str(paths[0].parent), "sha256": digest, "format": "group", "members": members}
     record = to_record(merged, source)

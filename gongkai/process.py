@@ -76,7 +76,8 @@ def extract(ref: DocRef) -> dict[str, Any]:
     if ref.sha256 is None:
         raise BadDocument(f"not fetched: {ref.fetch_error or 'no bytes'}")
     try:
-        record = extract_in_child([Path(m) for m in (ref.members or (ref.path,))])
+        record = extract_in_child([Path(m) for m in (ref.members or (ref.path,))],
+                                  hashes=list(ref.member_hashes) or None)
     except NotAReport as exc:
         return {"status": "skipped", "message": str(exc)}
     return {"status": "ok", "record": record.to_dict()}

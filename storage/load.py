@@ -32,6 +32,8 @@ from typing import Any, Callable, Literal, Mapping
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, text, update
 
+from core.hashing import sha256_file
+
 from . import crossyear
 from .agencies import agency_key, normalize_credit_code, resolve_agency
 from .db import WRITE
@@ -83,16 +85,13 @@ class DocumentInfo:
                    filename=Path(path).name if path else None)
 
     @classmethod
-    def from_path(cls, path: str | Path, **kwargs: Any) -> "DocumentInfo":
-        """Hash a local file (sha256 and size) for `register_document` / `load_record`."""
+    def from_path(cls, path: str | Path, *, sha256: str | None = None, **kwargs: Any) -> "DocumentInfo":
+        """A local file (sha256 and size) for `register_document` / `load_record`. It is hashed
+        unless its `sha256` is given: the caller already read it (a group's members)."""
         p = Path(path)
-        h = hashlib.sha256()
-        with p.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
         kwargs.setdefault("filename", p.name)
         kwargs.setdefault("path", str(p))
-        return cls(sha256=h.hexdigest(), size=p.stat().st_size, **kwargs)
+        return cls(sha256=sha256 or sha256_file(p), size=p.stat().st_size, **kwargs)
 
     def columns(self) -> dict[str, Any]:
         """The non-null fields, as `documents` columns (times in UTC; a naive time is UTC)."""

@@ -648,3 +648,18 @@ def test_a_page_turned_by_rotate_is_read_as_displayed(tmp_path):
     (line,) = blocks_of(pdf_extractor.extract(doc.save(tmp_path / "turned.pdf")), TextBlock)
     assert line.text == "一、总体情况"
 
+
+
+def test_a_table_part_and_its_table_measure_the_same_grid():
+    """`TablePart.n_rows/n_cols` and `Table.n_rows/n_cols` are one definition (`grid_size`):
+    a part keeps its size when it becomes the document model's table."""
+    from core.document import grid_size
+    from extractors.pdf_tables import RawCell, TablePart, part_to_table
+
+    box = (0.0, 0.0, 1.0, 1.0)
+    cells = [RawCell(box, 1, row=0, col=0, col_span=3), RawCell(box, 1, row=1, col=0, row_span=2),
+             RawCell(box, 1, row=1, col=1), RawCell(box, 1, row=2, col=2)]
+    part = TablePart(page=1, bbox=box, cells=cells, xs=[], ys=[])
+    table = part_to_table(part)
+    assert (part.n_rows, part.n_cols) == (table.n_rows, table.n_cols) == grid_size(cells) == (3, 3)
+    assert grid_size([]) == (0, 0) and Table(cells=[]).n_rows == 0

@@ -21,9 +21,10 @@ from flows.process_document import process_document
 from flows.reprocess import reprocess
 from flows.settings import FlowSettings
 from core.errors import BadDocument, NotAReport, Transient
+from core.hashing import sha256_file
 from gongkai import documents, process, summary
-from gongkai.pipeline import group_digest, sha256_file
-from gongkai.process import process_file
+from gongkai.pipeline import group_digest
+from gongkai.process import max_attempts_setting, process_file
 from storage.locks import document_lock
 from storage import get_engine, upgrade
 from storage_fixtures import pg_database, rows, scalar  # noqa: F401
@@ -90,6 +91,15 @@ def test_settings_come_from_the_environment_and_are_checked():
         FlowSettings.from_env({"GONGKAI_TASK_RUNNER": "ray"})
     with pytest.raises(ValueError, match="GONGKAI_WORKERS='many': not a int"):
         FlowSettings.from_env({"GONGKAI_WORKERS": "many"})
+    # GONGKAI_MAX_ATTEMPTS is read as `gongkai.process.max_attempts_setting` reads it
+    assert FlowSettings.from_env({"GONGKAI_MAX_ATTEMPTS": " 5 "}).max_attempts == 5
+    assert FlowSettings.from_env({}).max_attempts == max_attempts_setting({}) == 3
+    for raw in ("many", "0"):
+        with pytest.raises(ValueError) as flows_error:
+            FlowSettings.from_env({"GONGKAI_MAX_ATTEMPTS": raw})
+        with pytest.raises(ValueError) as process_error:
+            max_attempts_setting({"GONGKAI_MAX_ATTEMPTS": raw})
+        assert str(flows_error.value) == str(process_error.value)
     with pytest.raises(ValueError, match="GONGKAI_WORKERS=0"):
         FlowSettings(workers=0)
     with pytest.raises(ValueError, match="FLOW_NAME/DEPLOYMENT_NAME"):

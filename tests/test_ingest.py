@@ -1,5 +1,6 @@
 """End to end: the sample inbox → extraction → the warehouse, on SQLite and PostgreSQL."""
 import shutil
+from pathlib import Path
 
 from conftest import INBOX, truth_of
 from gongkai.process import process_file
@@ -96,6 +97,33 @@ def test_several_files_of_one_report_load_as_one_report(engine, tmp_path):
     docs = rows(engine, "SELECT filename, format, status FROM documents ORDER BY id")
     assert [d["format"] for d in docs].count("group") == 1 and len(docs) == 3
     assert scalar(engine, "SELECT COUNT(*) FROM reports") == 1
+
+
+def test_each_member_of_a_group_is_hashed_once(engine, tmp_path, monkeypatch):
+    """Its ref hashes each member; registering the members and extracting the group reuse
+    those hashes (`DocRef.member_hashes`) instead of reading every file again."""
+    import gongkai.documents
+    import gongkai.pipeline
+    import storage.load
+    from core.hashing import sha256_file
+
+    monkeypatch.setenv("GONGKAI_SANDBOX_START", "fork")  # the extracting child keeps the patches
+    folder = tmp_path / "group"
+    folder.mkdir()
+    shutil.copy(INBOX / "seed-001.txt", folder / "a.txt")
+    (folder / "b.txt").write_text("海东市应急管理局\n附：统计表见上。\n", encoding="utf-8")
+    log = tmp_path / "hashed.log"  # a file: the child's hashing counts too
+
+    def counted(path):
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(Path(path).name + "\n")
+        return sha256_file(path)
+
+    for module in (gongkai.documents, gongkai.pipeline, storage.load):
+        monkeypatch.setattr(module, "sha256_file", counted)
+    o = process_file(engine, folder / "a.txt", members=sorted(folder.iterdir()))
+    assert o.status == "loaded", o.error
+    assert sorted(log.read_text(encoding="utf-8").split()) == ["a.txt", "b.txt"]
 
 
 def test_a_record_without_agency_or_year_is_that_documents_failure(engine, tmp_path):
