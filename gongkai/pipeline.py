@@ -60,8 +60,10 @@ def extract_group(paths: list[Path], hashes: list[str] | None = None) -> Record:
     """Several files that together make one report (a report posted as one picture per
     table or per page) → one record. Blocks are taken file by file in the given order.
 
-    `hashes`: the members' sha256, in `paths` order, when the caller has them (`DocRef.
-    member_hashes`), so that a member is not read a second time only to be hashed."""
+    `hashes`: the members' sha256, in `paths` order, as the caller registered them (`DocRef.
+    member_hashes`). Each member is still hashed as it is read — the record's lineage names the
+    bytes it came from — and a member that changed since is refused, to be read again as what
+    it now is."""
     from normalize.assemble import to_record
 
     paths = [Path(p) for p in paths]
@@ -80,7 +82,11 @@ def extract_group(paths: list[Path], hashes: list[str] | None = None) -> Record:
         merged.warnings.extend(f"{p.name}: {w}" for w in doc.warnings)
         for k, v in doc.metadata.items():
             merged.metadata.setdefault(k, v)
-        members.append({"path": str(p), "sha256": known_sha or sha256_file(p), "format": doc.format})
+        sha = sha256_file(p)
+        if known_sha and sha != known_sha:
+            raise BadDocument(f"{p.name} changed while the report was being processed "
+                              f"(sha256 {known_sha[:12]}… → {sha[:12]}…); the next run reads it as it is now")
+        members.append({"path": str(p), "sha256": sha, "format": doc.format})
     digest = group_digest([m["sha256"] for m in members])
     source = {"path": str(paths[0].parent), "sha256": digest, "format": "group", "members": members}
     record = to_record(merged, source)

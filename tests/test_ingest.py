@@ -99,9 +99,10 @@ def test_several_files_of_one_report_load_as_one_report(engine, tmp_path):
     assert scalar(engine, "SELECT COUNT(*) FROM reports") == 1
 
 
-def test_each_member_of_a_group_is_hashed_once(engine, tmp_path, monkeypatch):
-    """Its ref hashes each member; registering the members and extracting the group reuse
-    those hashes (`DocRef.member_hashes`) instead of reading every file again."""
+def test_each_member_of_a_group_is_hashed_by_its_ref_and_by_the_extraction_only(engine, tmp_path, monkeypatch):
+    """Its ref hashes each member, and registering the members reuses those hashes
+    (`DocRef.member_hashes`); the extraction hashes again the bytes it reads, since the
+    record's lineage must name them (a member replaced in between is refused)."""
     import gongkai.documents
     import gongkai.pipeline
     import storage.load
@@ -123,7 +124,7 @@ def test_each_member_of_a_group_is_hashed_once(engine, tmp_path, monkeypatch):
         monkeypatch.setattr(module, "sha256_file", counted)
     o = process_file(engine, folder / "a.txt", members=sorted(folder.iterdir()))
     assert o.status == "loaded", o.error
-    assert sorted(log.read_text(encoding="utf-8").split()) == ["a.txt", "b.txt"]
+    assert sorted(log.read_text(encoding="utf-8").split()) == ["a.txt", "a.txt", "b.txt", "b.txt"]
 
 
 def test_a_record_without_agency_or_year_is_that_documents_failure(engine, tmp_path):

@@ -32,7 +32,8 @@ SCAN_STEP = D.Step("scan 150dpi 1° q60", dpi=150, angle=1.0, quality=60)
 def layout(cells: list[Cell]) -> F.Layout:
     """A grid as `ocr_fixtures` draws it: column widths in font sizes, from the label lengths
     (`variants._ofd_widths`, millimetres at 10.5 pt ≈ 3.7 mm a character)."""
-    boxes = [F.Box(c.row, c.col, c.row_span, c.col_span, c.text) for c in cells]
+    # a label's line break ("4.保护第三方\n合法权益") is the picture's to make: it wraps by width
+    boxes = [F.Box(c.row, c.col, c.row_span, c.col_span, c.text.replace("\n", "")) for c in cells]
     widths = [w / 3.7 for w in V._ofd_widths(cells)]
     return F.Layout(boxes=boxes, col_widths=widths)
 
