@@ -6,6 +6,7 @@ reported as printed, even where it breaks a rule; nothing here repairs a value.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def clean(text: str) -> str:
     return "".join(t.split())
 
 
+@functools.lru_cache(maxsize=1 << 15)  # cells repeat ("0" most of all); a Parsed is immutable
 def parse(text: str, money: bool = False) -> Parsed:
     """Read one cell's text.
 
