@@ -103,6 +103,9 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
     ta, tb, tc, td, te, tf = t
     ra, rb, rc, rd = ta, -tb, tc, -td  # the display transform's turn alone, y kept up
     hypot = math.hypot
+    run_key = None
+    a = b = c = d = scale = 0.0
+    upright = True
     out = []
     for i in range(n):
         code = get_unicode(tp, i)  # per glyph: one index is one code point, even beyond
@@ -113,18 +116,26 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
             ch = "\ufffd"
         if not loose_box(tp, i, rect):
             continue
-        get_matrix(tp, i, mx)
-        a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
-        size = font_size(tp, i) * hypot(c, d)
-        upright = a * d > 0 and b * c <= 0
         left, right, top, bottom = rect.left, rect.right, rect.top, rect.bottom
+        has_origin = origin(tp, i, ox, oy)
+        # A glyph of the previous one's font size on its baseline is in the same run: its
+        # matrix is the run's, one call into PDFium saved.
+        em = font_size(tp, i)
+        key = (em, round(oy.value, 3)) if has_origin else None
+        if key is None or key != run_key:
+            get_matrix(tp, i, mx)
+            a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
+            scale = hypot(c, d)
+            upright = a * d > 0 and b * c <= 0
+            run_key = key
+        size = em * scale
         if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink):
             # PDFium stretches the loose box over the gap a glyph's spacing leaves (WPS sets
             # vertical labels as one line with huge spacing): the ink says where it is.
             left, right, bottom, top = (v.value for v in ink)
         x0, y0 = ta * left + tc * top + te, tb * left + td * top + tf
         x1, y1 = ta * right + tc * bottom + te, tb * right + td * bottom + tf
-        if upright and origin(tp, i, ox, oy):
+        if upright and has_origin:
             # The font size tall, `DESCENT` below the baseline (PDFium's loose box follows each
             # font's metrics, and shrinks to the glyph when they look odd).
             y1 = tb * ox.value + td * oy.value + tf + DESCENT * size
