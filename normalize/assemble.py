@@ -141,7 +141,8 @@ def table_statuses(doc: ExtractedDocument, m: TableMapping) -> dict[str, str]:
     return out
 
 
-_RUN_TOGETHER = re.compile(r"^(?P<label>[一二三四五六七八九十（(）)、.\d]*[\u4e00-\u9fff“”\"]{4,}?)(?P<digits>\d{3,})$")
+# two digits are enough: a row whose 法人 columns are blank runs together only 自然人 and 总计 ("…数量59")
+_RUN_TOGETHER = re.compile(r"^(?P<label>[一二三四五六七八九十（(）)、.\d]*[\u4e00-\u9fff“”\"]{4,}?)(?P<digits>\d{2,})$")
 
 
 def run_together_rows(doc: ExtractedDocument) -> dict[str, str]:

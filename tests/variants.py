@@ -39,6 +39,9 @@ class Report:
     catalogue: str = ""  # a 公开目录 line above the title (索引号, 发布机构, 发布日期)
     # a table printed in pieces (a page break): its grids, in order, with a page footer between
     pieces: dict[str, list[list[Cell]]] = field(default_factory=dict)
+    footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere)
+    sections: list[tuple[str, str | None]] = field(default_factory=lambda: list(R.SECTIONS))
+    signature: str | None = None  # the agency under the report, where it differs from `agency`
 
 
 def base() -> Report:
@@ -371,6 +374,125 @@ def review_header_spaced(r: Report) -> Report:
     return replace(r, tables={**r.tables, "review": cells})
 
 
+def year_2019_on_the_2021_form(r: Report) -> Report:
+    """A report on 2019 printed on the 2021 form (the other way round of `form_2019`): the
+    template is read from the labels, the year from the title, never one from the other."""
+    year = 2019
+    sections = [(h, t.replace(str(R.YEAR), str(year)) if t else t) for h, t in r.sections]
+    return replace(r, title=r.title.replace(str(R.YEAR), str(year)), year=year, sections=sections,
+                   date_line="2020年1月18日", published="2020-01-18", template="2021")
+
+
+ORG_COLUMNS = range(4, 9)  # table 三's grid columns under 法人或其他组织
+
+
+def _blank_apply_cells(r: Report, blank) -> Report:
+    """Table 三 with the value cells for which `blank(row code, column code)` holds printed
+    empty: their truth is None (a blank is not a zero, and a total is never computed)."""
+    rows = list(R.apply_values())
+    cells, truth = [], dict(r.truth)
+    for c in r.tables["applications"]:
+        if 3 <= c.col <= 9 and c.row >= 3 and c.text.isdigit() and c.row - 3 < len(rows):
+            code, column = rows[c.row - 3], R.APPLY_COLUMNS[c.col - 3]
+            if blank(code, column):
+                truth[f"apply.{code}.{column}"] = None
+                c = replace(c, text="")
+        cells.append(c)
+    return replace(r, tables={**r.tables, "applications": cells}, truth=truth)
+
+
+def blank_org_columns(r: Report) -> Report:
+    """The five 法人或其他组织 columns blank on every row; 自然人 and 总计 carry numbers."""
+    return _blank_apply_cells(r, lambda code, column: column not in ("natural_person", "total"))
+
+
+def blank_totals(r: Report) -> Report:
+    """总计 left blank on rows whose parts are given (the new, granted and （七）总计 rows),
+    and table 四's 总计 blank for 行政复议."""
+    blanked = _blank_apply_cells(r, lambda code, column: column == "total" and code in ("new", "granted", "result_total"))
+    review = [replace(c, text="") if c.row == 3 and c.col == 4 else c for c in blanked.tables["review"]]
+    return replace(blanked, tables={**blanked.tables, "review": review}, truth={**blanked.truth, "review.total": None})
+
+
+def _split_label(text: str) -> tuple[str, str]:
+    """A label cut where a typesetter would break it: after its numbering and first words."""
+    at = max(2, len(text) // 2)
+    return text[:at], text[at:]
+
+
+def labels_in_two_cells(r: Report) -> Report:
+    """Row labels of table 三 spread over two adjacent cells ("一、本年新收" | "政府信息公开申请数量"),
+    as a converter writes a label typeset in two spans."""
+    cells = []
+    for c in r.tables["applications"]:
+        if c.row >= 3 and c.col < 3 and c.col + c.col_span == 3 and c.col_span > 1 and c.row_span == 1:
+            head, tail = _split_label(c.text)
+            cells += [replace(c, text=head, col_span=1), replace(c, col=c.col + 1, text=tail, col_span=c.col_span - 1)]
+        else:
+            cells.append(c)
+    return replace(r, tables={**r.tables, "applications": sorted(cells, key=lambda c: (c.row, c.col))})
+
+
+TYPOS = {"行政复议": "行政复义", "一、本年新收政府信息公开申请数量": "一、本年新收政府信息公开申情数量",
+         "二、上年结转政府信息公开申请数量": "二、上年结转政府信息公开申清数量",
+         "3.补正后申请内容仍不明确": "3.补正后申请内容仍不明碓", "本年废止件数": "本年废至件数",
+         "四、结转下年度继续办理": "四、结转下年度继续力理"}
+
+
+def label_typos(r: Report) -> Report:
+    """Labels printed with one character wrong (行政复义, 申情, 申清, 力理): still the template's rows."""
+    tables = {kind: [replace(c, text=TYPOS.get(c.text, c.text)) for c in cells] for kind, cells in r.tables.items()}
+    return replace(r, tables=tables)
+
+
+def active_across_pages(r: Report) -> Report:
+    """Table 二's blocks split over two pages, a page footer (— 3 —) between the parts."""
+    return replace(r, pieces={"active": _cut(r.tables["active"], 7, 0)})
+
+
+def active_across_pages_page_word(r: Report) -> Report:
+    """As `active_across_pages`, the footer printed 第3页, and table 四 cut under its header."""
+    return replace(r, pieces={"active": _cut(r.tables["active"], 11, 0), "review": _cut(r.tables["review"], 3, 0)},
+                   footer="第{page}页")
+
+
+def date_marks_lost(r: Report) -> Report:
+    """年 and 月 lost in conversion: "2023131日" (one reading only: 13月 is no month)."""
+    return replace(r, date_line="2023131日", published="2023-01-31")
+
+
+def _year_out_of_title(r: Report, first_text: str) -> Report:
+    sections = [(r.sections[0][0], first_text)] + r.sections[1:]
+    return replace(r, title=r.title.replace(f"{R.YEAR}年", ""), sections=sections)
+
+
+def title_without_year_period(r: Report) -> Report:
+    """No year in the title; the year only in the 统计期限, its 年/月 lost ("202211日到1231日")."""
+    return _year_out_of_title(r, f"本报告统计期限为{R.YEAR}11日到1231日。本机关认真贯彻落实《中华人民共和国政府信息公开条例》。")
+
+
+def title_without_year_body(r: Report) -> Report:
+    """No year in the title; the year only in the body's first sentence."""
+    return _year_out_of_title(r, f"{R.YEAR}年，本机关认真贯彻落实《中华人民共和国政府信息公开条例》。")
+
+
+def agency_without_city(r: Report) -> Report:
+    """The title names the agency with its city, the signature without it (生态环境局)."""
+    return replace(r, signature=R.AGENCY.removeprefix("示例市"))
+
+
+def apply_values_with_notes(r: Report) -> Report:
+    """Table 三 cells holding two values: "5（其中线上3件）", "1（含转办1件）"."""
+    notes = {("new", "natural_person"): "（其中线上3件）", ("granted", "natural_person"): "（含转办1件）"}
+    rows = list(R.apply_values())
+    cells = []
+    for c in r.tables["applications"]:
+        if 3 <= c.col <= 9 and 3 <= c.row < 3 + len(rows):
+            c = replace(c, text=c.text + notes.get((rows[c.row - 3], R.APPLY_COLUMNS[c.col - 3]), ""))
+        cells.append(c)
+    return replace(r, tables={**r.tables, "applications": cells})
+
+
 CLASSES = {
     "plain": lambda r: r,
     "notes": notes_under_tables,
@@ -398,6 +520,18 @@ CLASSES = {
     "date_spaced": spaced_date,
     "date_catalogue_only": catalogue_date_only,
     "review_spaced": review_header_spaced,
+    "year_2019_form_2021": year_2019_on_the_2021_form,
+    "blank_org_columns": blank_org_columns,
+    "blank_totals": blank_totals,
+    "labels_two_cells": labels_in_two_cells,
+    "label_typos": label_typos,
+    "active_across_pages": active_across_pages,
+    "active_across_pages_page_word": active_across_pages_page_word,
+    "date_marks_lost": date_marks_lost,
+    "title_no_year_period": title_without_year_period,
+    "title_no_year_body": title_without_year_body,
+    "agency_without_city": agency_without_city,
+    "apply_values_with_notes": apply_values_with_notes,
 }
 
 
@@ -423,7 +557,7 @@ def _body(r: Report) -> list[tuple[str, object]]:
     """(kind, content) in reading order: ("text", line) or ("grid", cells)."""
     out: list[tuple[str, object]] = [("text", r.catalogue)] if r.catalogue else []
     out.append(("text", r.title))
-    for i, (heading, text) in enumerate(R.SECTIONS):
+    for i, (heading, text) in enumerate(r.sections):
         out.append(("text", heading))
         if text:
             out.append(("text", text))
@@ -431,10 +565,10 @@ def _body(r: Report) -> list[tuple[str, object]]:
             kind = R.TABLE_AFTER_SECTION[i]
             for n, grid in enumerate(r.pieces.get(kind, [r.tables[kind]])):
                 if n:
-                    out.append(("text", f"— {n + 2} —"))  # the page footer between the pieces
+                    out.append(("footer", r.footer.format(page=n + 2)))  # the page footer between the pieces
                 out.append(("grid", grid))
                 out.append(("widths", r.tables[kind]))  # a piece is as wide as its table
-    out += [("text", r.agency)] + ([("text", r.date_line)] if r.date_line else [])
+    out += [("text", r.signature or r.agency)] + ([("text", r.date_line)] if r.date_line else [])
     return out
 
 
@@ -445,7 +579,7 @@ def write_docx(r: Report, path: Path) -> Path:
     for kind, content in _body(r):
         if kind == "widths":
             continue
-        if kind == "text" and content.startswith("— "):
+        if kind == "footer":
             d.add_page_break()  # the next piece starts a page (in the PDF LibreOffice makes of it too)
             continue
         if kind == "text":
@@ -470,7 +604,7 @@ def write_html(r: Report, path: Path) -> Path:
     for kind, content in [b for b in _body(r) if b != ("text", r.title)]:
         if kind == "widths":
             continue
-        if kind == "text":
+        if kind in ("text", "footer"):  # a page converted from a PDF keeps its footers
             parts.append(f"<p>{html.escape(content)}</p>")
             continue
         parts.append("<table border='1'>")
@@ -498,7 +632,7 @@ def write_html_cms(r: Report, path: Path) -> Path:
     for kind, content in [b for b in _body(r) if b != ("text", r.title)]:
         if kind == "widths":
             continue
-        if kind == "text":
+        if kind in ("text", "footer"):
             parts.append(f"<p style='text-indent:2em'><span style='font-family:仿宋'>{html.escape(content)}</span></p>")
             continue
         parts.append("<table class='MsoNormalTable' border='1' cellspacing='0'>")
@@ -569,7 +703,7 @@ def write_ofd(r: Report, path: Path) -> Path:
     w = OfdWriter(title=r.title)
     pending = None
     for kind, content in _body(r):
-        if kind == "text" and content.startswith("— "):
+        if kind == "footer":
             w.new_page()  # the piece after a page footer starts the next page (the writer numbers pages)
         elif kind == "text":
             w.text(content)
@@ -586,7 +720,7 @@ def _dump(r: Report, table_lines) -> str:
     for kind, content in _body(r):
         if kind == "widths":
             continue
-        if kind == "text":
+        if kind in ("text", "footer"):
             out += [content, ""]
         else:
             out += table_lines(content) + [""]
@@ -634,6 +768,19 @@ def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
         out.append(line)
         if i == 12 and len(lines) > 20:  # a page ends inside table 三
             out += ["", "— 3 —", "", "|" + " |" * len(cols), "|" + "---|" * len(cols)]
+    return out
+
+
+def _markdown_pieces_lines(cells: list[Cell], rows_per_piece: int = 6) -> list[str]:
+    """Markdown from a PDF converter that made several small tables of one: every few rows a
+    new table starts, its first row taken as a header row (`|---|` under it)."""
+    rows = _markdown_lines(cells)
+    rows = rows[:1] + rows[2:]  # the grid rows, the first table's separator dropped
+    out: list[str] = []
+    for at in range(0, len(rows), rows_per_piece):
+        piece = rows[at:at + rows_per_piece]
+        width = piece[0].count("|") - 1
+        out += ([""] if out else []) + piece[:1] + ["|" + "---|" * width] + piece[1:]
     return out
 
 
@@ -685,14 +832,32 @@ FORMATS = {
     "txt_ocr": (".txt", writer(_ocr_lines)),
     "markdown_pdf": (".md", writer(_markdown_pdf_lines)),
     "markdown_html": (".md", writer(_html_table_lines)),
+    "markdown_pieces": (".md", writer(_markdown_pieces_lines)),
     "txt_runtogether": (".txt", writer(_run_together_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
-                                              "cannot be told, so the row is null with a finding"}
+                                              "cannot be told, so the row is null with a finding",
+             ("blank_org_columns", "txt_pipes"): "the dump drops blank cells: table 三's rows print 2 values for 7 "
+                                                  "columns, so they are null with a finding",
+             ("blank_totals", "txt_pipes"): "the dump drops blank cells: a row missing its 总计 cannot be told from "
+                                             "a row that lost another cell, so those rows are null with a finding"}
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
-CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
+YEAR_ONLY_IN_BODY = {"title_no_year_period", "title_no_year_body"}
+"""Classes whose year is printed only in the report's text, not in its title."""
+NO_BODY = {"xlsx", "xlsx_filename", "xls"}
+"""Formats that carry the tables and the title but not the report's text (a sheet name may
+carry the year: `xlsx_sheetname`)."""
+
+
+def truth_year(klass: str, fmt: str, r: Report) -> int | None:
+    """The year the record must give; None where the variant prints it nowhere (the record
+    must then give none rather than guess one)."""
+    return None if klass in YEAR_ONLY_IN_BODY and fmt in NO_BODY else r.year
+
+
+CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
 def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
