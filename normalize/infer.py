@@ -24,8 +24,12 @@ COLUMNS = [c.key for c in T.APPLY_COLUMNS]
 
 def resolve_short_rows(m: TableMapping) -> None:
     unsolved = []
+    # A converter that drops a zero here and there leaves a few rows short; most rows short
+    # by a cell is a column printed blank in a dump that drops blanks (总计 left empty
+    # throughout): those cells are blanks, and nothing is filled in.
+    blank_column = len(m.short_rows) > len(m.apply_rows) / 2
     for rkey, values in list(m.short_rows.items()):
-        solved = solve_row(rkey, values, m)
+        solved = None if blank_column else solve_row(rkey, values, m)
         if solved is None:
             unsolved.append(f"{rkey} ({len(values)} values)")
             continue

@@ -115,6 +115,12 @@ def map_active(table: Table, template: str, out: TableMapping) -> None:
                 break
         if rkey is None:
             rkey, _ = labels.best_match(row.text, candidates, floor=0.8)
+        for text in row.labels if rkey is None else []:
+            # a four-character label printed with one character wrong (行政处法) is 0.75 like
+            # its row and at most 0.5 like any other
+            rkey, _ = labels.best_match(text, candidates, floor=0.75)
+            if rkey:
+                break
         if rkey is None:
             out.findings.append(Finding("row.unknown_label", f"table 二: unknown row label {row.text!r}",
                                         table="active"))

@@ -238,3 +238,9 @@ def test_dates_that_lost_their_marks_are_read_only_where_one_reading_exists(prin
 def test_a_file_name_without_a_year_still_names_the_agency():
     from normalize.metadata import name_parts
     assert name_parts("某市公安局政府信息公开工作年度报告.xlsx") == ("某市公安局", None)
+
+
+@pytest.mark.parametrize("printed", ["22（其中修订16件）", "22（含修订16件）", "22（修订16件）", "22，其中修订16件",
+                                     "22件（其中修订16件）"])
+def test_a_cell_with_a_note_on_its_parts_is_its_first_number(printed):
+    assert parse(printed).value == 22

@@ -374,13 +374,23 @@ def review_header_spaced(r: Report) -> Report:
     return replace(r, tables={**r.tables, "review": cells})
 
 
-def year_2019_on_the_2021_form(r: Report) -> Report:
-    """A report on 2019 printed on the 2021 form (the other way round of `form_2019`): the
-    template is read from the labels, the year from the title, never one from the other."""
+def _in_2019(r: Report) -> Report:
+    """The same report on the year 2019, signed in January 2020."""
     year = 2019
     sections = [(h, t.replace(str(R.YEAR), str(year)) if t else t) for h, t in r.sections]
     return replace(r, title=r.title.replace(str(R.YEAR), str(year)), year=year, sections=sections,
-                   date_line="2020年1月18日", published="2020-01-18", template="2021")
+                   date_line="2020年1月18日", published="2020-01-18")
+
+
+def year_2019_on_the_2021_form(r: Report) -> Report:
+    """A report on 2019 printed on the 2021 form (the other way round of `form_2019`): the
+    template is read from the labels, the year from the title, never one from the other."""
+    return replace(_in_2019(r), template="2021")
+
+
+def year_2019_on_the_2019_form(r: Report) -> Report:
+    """A report on 2019 on its own form (table 二's five blocks, one （六）其他处理 row)."""
+    return on_the_2019_form(_in_2019(r))
 
 
 ORG_COLUMNS = range(4, 9)  # table 三's grid columns under 法人或其他组织
@@ -414,6 +424,11 @@ def blank_totals(r: Report) -> Report:
     return replace(blanked, tables={**blanked.tables, "review": review}, truth={**blanked.truth, "review.total": None})
 
 
+def blank_total_column(r: Report) -> Report:
+    """Table 三's 总计 column left blank on every row (a report that does not add up)."""
+    return _blank_apply_cells(r, lambda code, column: column == "total")
+
+
 def _split_label(text: str) -> tuple[str, str]:
     """A label cut where a typesetter would break it: after its numbering and first words."""
     at = max(2, len(text) // 2)
@@ -436,11 +451,13 @@ def labels_in_two_cells(r: Report) -> Report:
 TYPOS = {"行政复议": "行政复义", "一、本年新收政府信息公开申请数量": "一、本年新收政府信息公开申情数量",
          "二、上年结转政府信息公开申请数量": "二、上年结转政府信息公开申清数量",
          "3.补正后申请内容仍不明确": "3.补正后申请内容仍不明碓", "本年废止件数": "本年废至件数",
-         "四、结转下年度继续办理": "四、结转下年度继续力理"}
+         "四、结转下年度继续办理": "四、结转下年度继续力理", "社会公益组织": "社会公益组识", "结果纠正": "结果纠证",
+         "行政处罚": "行政处法", "其他结果": "其它结果", "2.重复申请": "2.重复申情"}
 
 
 def label_typos(r: Report) -> Report:
-    """Labels printed with one character wrong (行政复义, 申情, 申清, 力理): still the template's rows."""
+    """Labels printed with one character wrong (行政复义, 申情, 申清, 力理, 行政处法), row labels
+    and column headers alike: still the template's rows and columns."""
     tables = {kind: [replace(c, text=TYPOS.get(c.text, c.text)) for c in cells] for kind, cells in r.tables.items()}
     return replace(r, tables=tables)
 
@@ -482,8 +499,10 @@ def agency_without_city(r: Report) -> Report:
 
 
 def apply_values_with_notes(r: Report) -> Report:
-    """Table 三 cells holding two values: "5（其中线上3件）", "1（含转办1件）"."""
-    notes = {("new", "natural_person"): "（其中线上3件）", ("granted", "natural_person"): "（含转办1件）"}
+    """Table 三 cells holding two values: "5（其中线上3件）", "3（含转办1件）", "9，其中线上6件",
+    "4（线上3件）"."""
+    notes = {("new", "natural_person"): "（其中线上3件）", ("granted", "natural_person"): "（含转办1件）",
+             ("new", "total"): "，其中线上6件", ("granted", "total"): "（线上3件）"}
     rows = list(R.apply_values())
     cells = []
     for c in r.tables["applications"]:
@@ -521,8 +540,10 @@ CLASSES = {
     "date_catalogue_only": catalogue_date_only,
     "review_spaced": review_header_spaced,
     "year_2019_form_2021": year_2019_on_the_2021_form,
+    "year_2019_form_2019": year_2019_on_the_2019_form,
     "blank_org_columns": blank_org_columns,
     "blank_totals": blank_totals,
+    "blank_total_column": blank_total_column,
     "labels_two_cells": labels_in_two_cells,
     "label_typos": label_typos,
     "active_across_pages": active_across_pages,
@@ -840,7 +861,9 @@ NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which 
              ("blank_org_columns", "txt_pipes"): "the dump drops blank cells: table 三's rows print 2 values for 7 "
                                                   "columns, so they are null with a finding",
              ("blank_totals", "txt_pipes"): "the dump drops blank cells: a row missing its 总计 cannot be told from "
-                                             "a row that lost another cell, so those rows are null with a finding"}
+                                             "a row that lost another cell, so those rows are null with a finding",
+             ("blank_total_column", "txt_pipes"): "the dump drops blank cells: every row prints 6 values for 7 "
+                                                   "columns, so table 三 is null with a finding"}
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
