@@ -3,7 +3,9 @@
 The report is `formats_report`'s (2021 template, known numbers). A variation class is a
 change to its grids or its text that real reports show (shared/variety.md): a note under a
 table, an empty spacer column, 总计 on the first header row, no 勾稽 note, other label
-numbering, printed blanks, units in cells, dates in Chinese numerals or with spaces. A
+numbering, printed blanks, units in cells, dates in Chinese numerals or with spaces; a
+2019 report on either form, whole columns or 总计 blank, labels in two cells or with a
+typo, a table cut by a page footer, dates that lost 年/月, titles without a year. A
 format writes the changed report as an agency or another tool would: DOCX (python-docx),
 an HTML page, XLSX, and the text dumps other tools make (Tika tab rows, one cell per line,
 Markdown pipe tables, one `cell |` per line).
@@ -607,15 +609,41 @@ def write_docx(r: Report, path: Path) -> Path:
             d.add_paragraph(content)
             continue
         cells = content
-        table = d.add_table(rows=_height(cells), cols=_width(cells))
+        width = _width(cells)
+        table = d.add_table(rows=_height(cells), cols=width)
         table.style = "Table Grid"
+        # the cells looked up once: `table.cell` walks the whole table on every call
+        grid = table._cells
         for c in cells:
-            target = table.cell(c.row, c.col)
+            target = grid[c.row * width + c.col]
             if c.row_span > 1 or c.col_span > 1:
-                target = target.merge(table.cell(c.row + c.row_span - 1, c.col + c.col_span - 1))
+                target = target.merge(grid[(c.row + c.row_span - 1) * width + c.col + c.col_span - 1])
             target.text = c.text
+    if r.pieces:
+        _page_number_footer(d, r.footer)
     d.save(path)
     return path
+
+
+def _page_number_footer(d, footer: str) -> None:
+    """The page footer ("— 3 —", "第3页") on every page, the number a PAGE field: in the PDF
+    LibreOffice makes of it, the footer stands between the parts of a table cut by a page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    before, _, after = footer.partition("{page}")
+    para = d.sections[0].footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.add_run(before)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    para._p.append(field)
+    para.add_run(after)
 
 
 def write_html(r: Report, path: Path) -> Path:
@@ -773,18 +801,23 @@ def _pipe_cell_lines(cells: list[Cell]) -> list[str]:
     return [f"{c.text} |" for row in _grid_rows(cells) for c, anchor in row if anchor and c.text]
 
 
+DETACHED = ("上年结转", "要求行政机关确认", "行政事业性收费")
+"""Labels a PDF converter put on a row of their own (a top-level row of 三, a sub-row under
+its group, a row of 二)."""
+
+
 def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
     """Markdown as a PDF converter writes it: the page footer inside the table (the table
-    then restarts as a second Markdown table without its header), and a long label that
-    the converter put on a row of its own, its values on the next row."""
+    then restarts as a second Markdown table without its header), and long labels that
+    the converter put on a row of their own, their values on the next row."""
     lines = _markdown_lines(cells)
     out = []
     for i, line in enumerate(lines):
-        cols = line.strip("|").split("|")
-        label = cols[0].strip()
-        if label.startswith("二、上年结转"):  # the label detached from its values
-            out.append("| " + " | ".join([label] + [""] * (len(cols) - 1)) + " |")
-            out.append("| " + " | ".join([""] + [c.strip() for c in cols[1:]]) + " |")
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        at = next((k for k, c in enumerate(cols) if c and not c.replace(".", "", 1).isdigit()), None)
+        if at is not None and any(w in cols[at] for w in DETACHED) and any(c[:1].isdigit() for c in cols[at + 1:]):
+            out.append("| " + " | ".join(c if k <= at else "" for k, c in enumerate(cols)) + " |")
+            out.append("| " + " | ".join("" if k <= at else c for k, c in enumerate(cols)) + " |")
             continue
         out.append(line)
         if i == 12 and len(lines) > 20:  # a page ends inside table 三
