@@ -60,18 +60,8 @@ def classify(table: Table) -> str | None:
     return kind if scores[kind] >= 2 else None
 
 
-_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
-
-
-def _is_exact_apply_label(text: str) -> bool:
-    k = labels.key(text)
-    return k in _APPLY_KEYS or k in _GROUP_KEYS
-
-
-def _is_leaf_apply_label(text: str) -> bool:
-    """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
-    k = labels.key(text)
-    return k in _APPLY_KEYS and k not in _GROUP_KEYS and k != "总计" - {"其他", "总计", "其他处理"}
+# 其他 and 总计 are printed in table 四 too: no evidence of table 三
+_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS} - {"其他", "总计", "其他处理"}
 
 
 def detect_template(tables: list[Table]) -> str | None:
@@ -295,7 +285,8 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
     rows = join_label_pieces(table_rows(table, out.table_index), _is_exact_apply_label)
     rows = attach_detached_values(rows, _is_leaf_apply_label)
     rows = join_split_labels(rows, _is_exact_apply_label, _is_apply_label)
-    rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else merge_flat_fragments(rows, _is_apply_label)
+    merge = merge_fragments if table.columns_reliable else merge_flat_fragments
+    rows = merge(rows, _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force
     group: str | None = out.apply_group
     matched: list[tuple[Row, str]] = []

@@ -421,7 +421,8 @@ def blank_org_columns(r: Report) -> Report:
 def blank_totals(r: Report) -> Report:
     """总计 left blank on rows whose parts are given (the new, granted and （七）总计 rows),
     and table 四's 总计 blank for 行政复议."""
-    blanked = _blank_apply_cells(r, lambda code, column: column == "total" and code in ("new", "granted", "result_total"))
+    rows = ("new", "granted", "result_total")
+    blanked = _blank_apply_cells(r, lambda code, column: column == "total" and code in rows)
     review = [replace(c, text="") if c.row == 3 and c.col == 4 else c for c in blanked.tables["review"]]
     return replace(blanked, tables={**blanked.tables, "review": review}, truth={**blanked.truth, "review.total": None})
 
@@ -913,7 +914,8 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
     return None if klass in YEAR_ONLY_IN_BODY and fmt in NO_BODY else r.year
 
 
-CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr", "txt_tika", "txt_cells", "markdown", "txt_pipes"}
+CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+                "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
 def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
