@@ -62,6 +62,23 @@ def classify(table: Table) -> str | None:
 
 # 其他 and 总计 are printed in table 四 too: no evidence of table 三
 _DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS} - {"其他", "总计", "其他处理"}
+_ROW_KEYS = {"active": {labels.key(x) for t in T.TEMPLATES for r in T.ACTIVE_ROWS[t] for x in (r.label, *r.aliases)},
+             "applications": _DISTINCT_APPLY_KEYS}
+
+
+def is_row_label(text: str) -> bool:
+    """Exactly a row label of table 二 or 三."""
+    k = labels.key(text)
+    return k in _ROW_KEYS["active"] or k in _ROW_KEYS["applications"]
+
+
+def continues(table: Table, kind: str) -> bool:
+    """A piece too small to classify by itself (a page break left a table's last row alone
+    at the top of the next page: "行政事业性收费 | 1.5") that prints a row of `kind`: a
+    label matched exactly, and a value."""
+    keys = _ROW_KEYS.get(kind, set())
+    return (any(labels.key(c.text) in keys for c in table.cells)
+            and any(is_value_token(c.text) for c in table.cells if labels.squash(c.text)))
 
 
 def detect_template(tables: list[Table]) -> str | None:

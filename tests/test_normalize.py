@@ -244,3 +244,20 @@ def test_a_file_name_without_a_year_still_names_the_agency():
                                      "22件（其中修订16件）"])
 def test_a_cell_with_a_note_on_its_parts_is_its_first_number(printed):
     assert parse(printed).value == 22
+
+
+def test_a_last_row_left_as_a_line_of_text_under_its_table_is_read():
+    # a page layer that makes no table of a one-row grid at the top of the next page
+    from normalize.assemble import to_record
+    table = Table(cells=[Cell(0, 0, "第二十条第（八）项", col_span=2), Cell(1, 0, "信息内容"),
+                         Cell(1, 1, "本年收费金额（单位：万元）"), Cell(2, 0, "行政强制"), Cell(2, 1, "4")])
+    doc = _doc(TextBlock("二、主动公开政府信息情况"), table, TextBlock("— 3 —"), TextBlock("行政事业性收费 1.5"))
+    rec = to_record(doc)
+    assert rec.cells["active.coercion.decisions"] == 4 and rec.cells["active.fees.amount"] == 1.5
+
+
+def test_a_sentence_under_a_table_is_no_row():
+    from normalize.continuations import _text_row
+    from normalize.tables import is_row_label
+    assert _text_row("行政事业性收费 1.5", is_row_label) == ["行政事业性收费", "1.5"]
+    assert _text_row("本年行政事业性收费 0 元", is_row_label) is None

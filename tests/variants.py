@@ -342,6 +342,32 @@ def values_with_notes(r: Report) -> Report:
     return replace(r, tables={**r.tables, "active": active})
 
 
+def _retype(r: Report, table: dict[str, str]) -> Report:
+    t = str.maketrans(table)
+    return replace(r, tables={k: [replace(c, text=c.text.translate(t)) for c in cells] for k, cells in r.tables.items()})
+
+
+def half_width_brackets(r: Report) -> Report:
+    """Labels typed with half-width brackets ((一)予以公开) and single quotes ('三安全一稳定')."""
+    return _retype(r, {"（": "(", "）": ")", "“": "'", "”": "'"})
+
+
+def no_quotes(r: Report) -> Report:
+    """三安全一稳定 printed without quotes."""
+    return _retype(r, {"“": "", "”": ""})
+
+
+def unit_wan_in_cell(r: Report) -> Report:
+    """The fee printed with its unit, as the template asks: "1.5万元"."""
+    target = R._num(R.ACTIVE["active.fees.amount"])
+    return replace(r, tables={**r.tables, "active": [replace(c, text=c.text + "万元") if c.text == target else c
+                                                     for c in r.tables["active"]]})
+
+
+def chinese_numeral_date_ling(r: Report) -> Report:
+    return replace(r, date_line="二零二三年一月十八日")
+
+
 def _cn_number(n: int) -> str:
     if n < 10:
         return CN_DIGITS[n]
@@ -476,6 +502,15 @@ def active_across_pages_page_word(r: Report) -> Report:
                    footer="第{page}页")
 
 
+def active_cut_twice(r: Report) -> Report:
+    """Table 二 over three pages: its first block's first row alone on the first (a dump that
+    loses header rows keeps only "规章 | 0 | 0 | 3" of it), and only its last row
+    (行政事业性收费) at the top of the third."""
+    first, rest = _cut(r.tables["active"], 3, 0)
+    middle, last = _cut(rest, 10, 0)
+    return replace(r, pieces={"active": [first, middle, last]})
+
+
 def date_marks_lost(r: Report) -> Report:
     """年 and 月 lost in conversion: "2023131日" (one reading only: 13月 is no month)."""
     return replace(r, date_line="2023131日", published="2023-01-31")
@@ -539,6 +574,10 @@ CLASSES = {
     "values_with_notes": values_with_notes,
     "date_chinese": chinese_numeral_date,
     "date_chinese_circle": chinese_numeral_date_circle,
+    "date_chinese_ling": chinese_numeral_date_ling,
+    "brackets_halfwidth": half_width_brackets,
+    "labels_noquotes": no_quotes,
+    "units_wan": unit_wan_in_cell,
     "date_spaced": spaced_date,
     "date_catalogue_only": catalogue_date_only,
     "review_spaced": review_header_spaced,
@@ -551,6 +590,7 @@ CLASSES = {
     "label_typos": label_typos,
     "active_across_pages": active_across_pages,
     "active_across_pages_page_word": active_across_pages_page_word,
+    "active_cut_twice": active_cut_twice,
     "date_marks_lost": date_marks_lost,
     "title_no_year_period": title_without_year_period,
     "title_no_year_body": title_without_year_body,
