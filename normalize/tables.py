@@ -346,15 +346,13 @@ def _with_printed_apply_blanks(table: Table, row: Row, width: int) -> Row | None
     """A table 三 row from a flattened dump that kept its blank cells as empty ones
     ("⇥一、本年新收…⇥5⇥⇥⇥⇥⇥⇥9": 法人 columns blank; "…⇥3⇥1⇥0⇥0⇥0⇥0⇥": 总计 blank): exactly
     `width` cells after the row's last label are the columns, an empty one a printed blank
-    (null, never a zero, never computed). One more cell is the converter's padding only
-    where exactly one end is empty; any other count leaves the row short (a lost cell)."""
-    cells = table.rows()[row.index]
-    labelled = [i for i, c in enumerate(cells) if labels.squash(c.text) and not is_value_token(c.text)]
-    slots = cells[labelled[-1] + 1:] if labelled else cells
+    (null, never a zero, never computed). One more cell is a padding or spacer cell where
+    exactly one end is empty, or where both are and the table's other rows show at which end
+    it stands; any other count leaves the row short (a lost cell)."""
+    slots = _slots(table.rows()[row.index])
     if len(slots) == width + 1:
-        first_empty, last_empty = (not labels.squash(c.text) for c in (slots[0], slots[-1]))
-        if first_empty != last_empty:
-            slots = slots[1:] if first_empty else slots[:-1]
+        side = _padding_side(slots) or _table_padding_side(table, width)
+        slots = slots[1:] if side == "first" else slots[:-1] if side == "last" else slots
     if len(slots) != width:
         return None
     printed = [c for c in slots if labels.squash(c.text)]
@@ -362,6 +360,24 @@ def _with_printed_apply_blanks(table: Table, row: Row, width: int) -> Row | None
         return None
     table_index = row.values[0].table if row.values else None
     return Row(row.index, row.labels, [ValueCell(c, None, table_index) for c in slots])
+
+
+def _slots(cells: list) -> list:
+    """A flattened row's cells after its last label: its values and its empty cells."""
+    labelled = [i for i, c in enumerate(cells) if labels.squash(c.text) and not is_value_token(c.text)]
+    return cells[labelled[-1] + 1:] if labelled else cells
+
+
+def _padding_side(slots: list) -> str | None:
+    first_empty, last_empty = (not labels.squash(c.text) for c in (slots[0], slots[-1]))
+    return None if first_empty == last_empty else "first" if first_empty else "last"
+
+
+def _table_padding_side(table: Table, width: int) -> str | None:
+    """The end at which the rows of one more cell than columns all show their padding (a
+    spacer column between labels and values), where they agree."""
+    sides = {_padding_side(s) for s in map(_slots, table.rows()) if len(s) == width + 1} - {None}
+    return sides.pop() if len(sides) == 1 else None
 
 
 def _complete(colmap: dict[int, str] | None) -> bool:
