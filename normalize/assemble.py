@@ -10,10 +10,10 @@ from core.record import CellSource, Finding, Record
 from . import metadata as meta
 from core import sections
 from core import template as T
-from .continuations import join_continuations
+from .continuations import join_continuations, tables_with_rows_left_as_text
 from .infer import resolve_short_rows
-from .tables import (TableMapping, classify, detect_template, map_active, map_applications, map_review,
-                     review_shaped, template_from_applications)
+from .tables import (TableMapping, classify, continues, detect_template, is_row_label, map_active,
+                     map_applications, map_review, review_shaped, template_from_applications)
 
 TABLE_LABELS = {"active": "二", "applications": "三", "review": "四"}
 LOW_CONFIDENCE = 0.8
@@ -82,17 +82,24 @@ def classify_tables(doc: ExtractedDocument) -> list[tuple[Table, str | None]]:
     """Each table (continuation pieces joined) with its kind: from its own words, else — for
     a table whose header words were lost (an OCR dump's generic 数据1…数据15) — from the
     section it stands in, where its shape is that section's table (table 四: one row of
-    fifteen values)."""
+    fifteen values), or, for a piece of a table cut by a page break, where one of its rows
+    is that table's."""
     section_kind: dict[int, str] = {}
     for number, indices in sections.blocks_by_section(doc).items():
         for i in indices:
             if isinstance(doc.blocks[i], Table) and number in sections.TABLE_SECTION:
                 section_kind[id(doc.blocks[i])] = sections.TABLE_SECTION[number]
     out = []
-    for table, first in join_continuations(list(doc.tables())):
+    for table, first in join_continuations(tables_with_rows_left_as_text(doc, is_row_label)):
         kind = classify(table)
         if kind is None and section_kind.get(id(first)) == "review" and review_shaped(table):
             kind = "review"
+        # a piece of a table cut by a page break, too small to classify by its own words
+        # ("规章 | 0 | 0 | 3" under a lost header, "行政事业性收费 | 1.5" alone on the next
+        # page): the table of the section it stands in, or else of the table above it
+        guess = section_kind.get(id(first)) or (out[-1][1] if out else None)
+        if kind is None and guess and continues(table, guess):
+            kind = guess
         out.append((table, kind))
     return out
 
@@ -141,7 +148,8 @@ def table_statuses(doc: ExtractedDocument, m: TableMapping) -> dict[str, str]:
     return out
 
 
-_RUN_TOGETHER = re.compile(r"^(?P<label>[一二三四五六七八九十（(）)、.\d]*[\u4e00-\u9fff“”\"]{4,}?)(?P<digits>\d{3,})$")
+# two digits are enough: a row whose 法人 columns are blank runs together only 自然人 and 总计 ("…数量59")
+_RUN_TOGETHER = re.compile(r"^(?P<label>[一二三四五六七八九十（(）)、.\d]*[\u4e00-\u9fff“”\"]{4,}?)(?P<digits>\d{2,})$")
 
 
 def run_together_rows(doc: ExtractedDocument) -> dict[str, str]:

@@ -9,9 +9,10 @@ and need no join.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from core.document import Table
+from core.document import Cell, ExtractedDocument, Table, TextBlock
 from core.values import is_value_token
 
 
@@ -39,3 +40,41 @@ def _append(top: Table, piece: Table) -> Table:
     cells = list(top.cells) + [replace(c, row=c.row + shift) for c in piece.cells]
     same_grid = top.columns_reliable and piece.columns_reliable and top.n_cols == piece.n_cols
     return Table(cells=cells, prov=top.prov, columns_reliable=same_grid, caption=top.caption)
+
+
+_PAGE_FOOTER = re.compile(r"^[—－\-\s]*\d{1,3}[—－\-\s]*$|^第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?$")
+
+
+def tables_with_rows_left_as_text(doc: ExtractedDocument, is_row_label) -> list[Table]:
+    """The document's tables, and, after a table, a line that is one of its rows which a page
+    layer printed as text: a ruled grid of a single row cut off by a page break
+    ("行政事业性收费 1.5" at the top of the next page) that no table finder took for a table.
+
+    Only a line that is exactly a row label (`is_row_label`) followed by values, right under
+    a table (page footers between them skipped), counts: words or a sentence never do."""
+    out: list[Table] = []
+    after_table = False
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            out.append(b)
+            after_table = True
+        elif isinstance(b, TextBlock) and after_table:
+            text = " ".join(b.text.split())
+            if _PAGE_FOOTER.match(text):
+                continue
+            row = _text_row(text, is_row_label)
+            if row is not None:
+                out.append(Table(cells=[Cell(0, k, t, prov=b.prov) for k, t in enumerate(row)], prov=b.prov,
+                                 columns_reliable=False))
+            else:
+                after_table = False
+        else:
+            after_table = False
+    return out
+
+
+def _text_row(text: str, is_row_label) -> list[str] | None:
+    label, *values = text.split(" ")
+    if values and is_row_label(label) and all(is_value_token(v) for v in values):
+        return [label, *values]
+    return None

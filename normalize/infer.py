@@ -2,7 +2,9 @@
 
 Seed 001 prints six zeros for seven cells in rows （一） and （二）: the converter dropped one
 cell and we cannot see which. A cell is filled only where the template's identities fix
-the whole row uniquely (canonical-record spec): try the lost cell at each of the seven
+the whole row uniquely (canonical-record spec), and only with a 0: a row missing a cell that
+would need a number (3 + 1 + … with no 总计) may be a row whose 总计 was printed blank, and a
+blank is never computed (shared/variety.md, "Blank vs zero"). Try the lost cell at each of the seven
 positions, solve it from the row identity (总计 = sum of the six applicant columns), keep
 the placements that are non-negative and agree with the column identities wherever
 those are assessable, and accept the row only if every surviving placement gives the same
@@ -21,17 +23,24 @@ COLUMNS = [c.key for c in T.APPLY_COLUMNS]
 
 
 def resolve_short_rows(m: TableMapping) -> None:
+    unsolved = []
+    # A converter that drops a zero here and there leaves a few rows short; most rows short
+    # by a cell is a column printed blank in a dump that drops blanks (总计 left empty
+    # throughout): those cells are blanks, and nothing is filled in.
+    blank_column = len(m.short_rows) > len(m.apply_rows) / 2
     for rkey, values in list(m.short_rows.items()):
-        solved = solve_row(rkey, values, m)
+        solved = None if blank_column else solve_row(rkey, values, m)
         if solved is None:
-            m.findings.append(Finding(
-                "row.incomplete",
-                f"table 三 row {rkey}: {len(values)} values for 7 columns and the template's identities do not "
-                "fix them uniquely; left null", table="applications"))
+            unsolved.append(f"{rkey} ({len(values)} values)")
             continue
         for col, (value, src) in solved.items():
             m.put(f"apply.{rkey}.{col}", value, src)
         del m.short_rows[rkey]
+    if unsolved:  # one problem (the dump lost the table's blank cells), one finding
+        m.findings.append(Finding(
+            "row.incomplete",
+            f"table 三 rows {', '.join(unsolved)}: fewer values than its 7 columns and the template's identities "
+            "do not fix them uniquely; left null", table="applications"))
 
 
 def solve_row(rkey: str, values: list[ValueCell], m: TableMapping) -> dict[str, tuple[int, CellSource]] | None:
@@ -47,7 +56,10 @@ def solve_row(rkey: str, values: list[ValueCell], m: TableMapping) -> dict[str, 
             row[gap] = sum(row[:-1])  # type: ignore[arg-type]
         else:
             row[gap] = row[-1] - sum(x for i, x in enumerate(row[:-1]) if i != gap)  # type: ignore[operator]
-        if row[gap] < 0 or not _columns_agree(rkey, row, m):  # type: ignore[operator]
+        # Only a lost 0 is filled in: a cell that would need a number computed for it may as
+        # well be a printed blank (总计 left empty on a row whose parts are given), and a blank
+        # is never computed.
+        if row[gap] != 0 or not _columns_agree(rkey, row, m):  # type: ignore[operator]
             continue
         candidates.append((gap, tuple(row)))
     if not candidates or len({c[1] for c in candidates}) != 1:

@@ -28,6 +28,8 @@ _PERIOD = [
 _BODY_YEAR = re.compile(_YEAR + r"\s*年(?:度)?[，,\s]")
 _DATE = re.compile(r"(20[0-4]\d)\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*日?")
 _DATE_COMPACT = re.compile(r"^(20[0-4]\d)(\d{2})(\d{2})$")
+# 年 and/or 月 lost in conversion, 日 kept ("2023131日", "2023年131日", "20231月31日")
+_DATE_LOST = re.compile(r"(20[0-4]\d)年?(\d{2,4})日|(20[0-4]\d)(\d{1,2})月(\d{1,2})日")
 # a sentence that mentions the report ("现公布…年度报告", "根据《条例》…") is not its title
 _SENTENCE = re.compile(r"[，,。；;：:、《》]|^(?:根据|现公布|公布|本报告|按照|依据)")
 # "…的规定，现公布X2022年度政府信息公开工作年度报告。": the agency, when no title line is readable
@@ -158,15 +160,34 @@ def reporting_year(doc: ExtractedDocument, title_year: int | None) -> int | None
 
 
 def parse_date(text: str) -> str | None:
-    """An ISO date from "2023年1月16日", "2023 年 1 月 16 日", "2023-01-16", "20230116"."""
+    """An ISO date from "2023年1月16日", "2023 年 1 月 16 日", "2023-01-16", "20230116", or
+    one whose 年/月 a conversion lost ("2023131日"; see `lost_marks_date`)."""
     t = _norm(text).replace(" ", "")
     m = _DATE.search(t) or _DATE_COMPACT.match(t)
     if not m:
-        return None
+        lost = _DATE_LOST.search(t)
+        return lost_marks_date(lost) if lost else None
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
         return None
+
+
+def lost_marks_date(m: re.Match) -> str | None:
+    """The date of a `_DATE_LOST` match, where only one reading is a date: "2023131日" is
+    1月31日 (13月 is no month); "2023111日" (1月11日 or 11月1日) is no date at all."""
+    if m.group(3):
+        year, splits = m.group(3), [(m.group(4), m.group(5))]
+    else:
+        year, digits = m.group(1), m.group(2)
+        splits = [(digits[:k], digits[k:]) for k in (1, 2) if 1 <= len(digits) - k <= 2]
+    found = set()
+    for month, day in splits:
+        try:
+            found.add(date(int(year), int(month), int(day)).isoformat())
+        except ValueError:
+            continue
+    return found.pop() if len(found) == 1 else None
 
 
 def signature_date(doc: ExtractedDocument) -> str | None:
@@ -174,7 +195,7 @@ def signature_date(doc: ExtractedDocument) -> str | None:
     lines = _lines(doc)
     for line in reversed(lines[-40:]):
         compact = line.replace(" ", "")
-        m = _DATE.search(compact)
+        m = _DATE.search(compact) or _DATE_LOST.search(compact)
         if not m or len(compact) > 40:
             continue
         rest = compact[: m.start()] + compact[m.end():]
@@ -225,7 +246,7 @@ def name_parts(name: str) -> tuple[str | None, int | None]:
     t = re.sub(r"\.(?:xlsx?|et|docx?|wps|pdf|ofd|html?|txt|md|rtf)$", "", t, flags=re.I)
     m = _NAME.match(t)
     if not m:
-        return None, None
+        return _agency_before_title_words(t), None
     rest = t[m.end():]
     agency = _AGENCY_CLEAN.sub("", m.group("agency"))
     agency = agency if 2 <= len(agency) <= 40 and _AGENCY_END.search(agency) and not _SENTENCE.search(agency) \
@@ -234,6 +255,17 @@ def name_parts(name: str) -> tuple[str | None, int | None]:
     if agency is None and not any(w in rest for w in TITLE_WORDS):
         return None, None
     return agency, (int(m.group("year")) if reportish else None)
+
+
+def _agency_before_title_words(name: str) -> str | None:
+    """The agency of a name without a year ("某市公安局政府信息公开工作年度报告"): the words
+    before the report words, where they end like a body of government."""
+    word = next((w for w in TITLE_WORDS if w in name), None)
+    if word is None:
+        return None
+    agency = _AGENCY_CLEAN.sub("", name[: name.index(word)])
+    ok = 2 <= len(agency) <= 40 and _AGENCY_END.search(agency) and not _SENTENCE.search(agency)
+    return agency if ok else None
 
 
 def from_names(doc: ExtractedDocument, path: str | None) -> tuple[str | None, int | None]:

@@ -164,6 +164,20 @@ def attach_detached_values(rows: list[Row], known: Callable[[str], bool]) -> lis
     return out
 
 
+def join_label_pieces(rows: list[Row], exact: Callable[[str], bool]) -> list[Row]:
+    """A row label typeset in two spans that a converter put in two adjacent cells
+    ("一、本年新收政府" | "信息公开申请数量"): one label, where the row's last label is no
+    label by itself (`exact`) and it joined to the label before it is."""
+    for row in rows:
+        while len(row.labels) >= 2 and not exact(row.leaf) and exact(row.labels[-2] + row.leaf):
+            row.labels[-2:] = [row.labels[-2] + row.leaf]
+            if row.label_cols:
+                row.label_cols.pop()
+            if row.label_ids:
+                row.label_ids.pop()
+    return rows
+
+
 def join_split_labels(rows: list[Row], exact: Callable[[str], bool], known: Callable[[str], bool]) -> list[Row]:
     """A label wrapped so that its start ends a row of labels and its rest begins the next
     row, with the values ("（五）不予处理⇥1.信访举报投" / "诉类申请⇥0⇥0…"): one row, where
@@ -173,7 +187,8 @@ def join_split_labels(rows: list[Row], exact: Callable[[str], bool], known: Call
         prev = out[-1] if out else None
         if (prev is not None and not prev.values and prev.labels and row.values and row.labels
                 and not exact(prev.leaf) and not exact(row.labels[0]) and known(prev.leaf + row.labels[0])):
-            out[-1] = Row(prev.index, prev.labels[:-1] + [prev.leaf + row.labels[0]] + row.labels[1:], row.values)
+            out[-1] = Row(prev.index, prev.labels[:-1] + [prev.leaf + row.labels[0]] + row.labels[1:], row.values,
+                          prev.label_cols[:-1] + row.label_cols, prev.label_ids[:-1] + row.label_ids)
             continue
         out.append(row)
     return out

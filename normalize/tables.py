@@ -15,8 +15,8 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_split_labels, merge_flat_fragments,
-                   merge_fragments, table_rows)
+from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_label_pieces, join_split_labels,
+                   merge_flat_fragments, merge_fragments, table_rows)
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -60,18 +60,25 @@ def classify(table: Table) -> str | None:
     return kind if scores[kind] >= 2 else None
 
 
-_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS}
+# 其他 and 总计 are printed in table 四 too: no evidence of table 三
+_DISTINCT_APPLY_KEYS = {labels.key(r.label) for r in T.APPLY_ROWS} - {"其他", "总计", "其他处理"}
+_ROW_KEYS = {"active": {labels.key(x) for t in T.TEMPLATES for r in T.ACTIVE_ROWS[t] for x in (r.label, *r.aliases)},
+             "applications": _DISTINCT_APPLY_KEYS}
 
 
-def _is_exact_apply_label(text: str) -> bool:
+def is_row_label(text: str) -> bool:
+    """Exactly a row label of table 二 or 三."""
     k = labels.key(text)
-    return k in _APPLY_KEYS or k in _GROUP_KEYS
+    return k in _ROW_KEYS["active"] or k in _ROW_KEYS["applications"]
 
 
-def _is_leaf_apply_label(text: str) -> bool:
-    """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
-    k = labels.key(text)
-    return k in _APPLY_KEYS and k not in _GROUP_KEYS and k != "总计" - {"其他", "总计", "其他处理"}
+def continues(table: Table, kind: str) -> bool:
+    """A piece too small to classify by itself (a page break left a table's last row alone
+    at the top of the next page: "行政事业性收费 | 1.5") that prints a row of `kind`: a
+    label matched exactly, and a value."""
+    keys = _ROW_KEYS.get(kind, set())
+    return (any(labels.key(c.text) in keys for c in table.cells)
+            and any(is_value_token(c.text) for c in table.cells if labels.squash(c.text)))
 
 
 def detect_template(tables: list[Table]) -> str | None:
@@ -115,6 +122,12 @@ def map_active(table: Table, template: str, out: TableMapping) -> None:
                 break
         if rkey is None:
             rkey, _ = labels.best_match(row.text, candidates, floor=0.8)
+        for text in row.labels if rkey is None else []:
+            # a four-character label printed with one character wrong (行政处法) is 0.75 like
+            # its row and at most 0.5 like any other
+            rkey, _ = labels.best_match(text, candidates, floor=0.75)
+            if rkey:
+                break
         if rkey is None:
             out.findings.append(Finding("row.unknown_label", f"table 二: unknown row label {row.text!r}",
                                         table="active"))
@@ -127,11 +140,12 @@ def _assign_active(adef: T.ActiveRow, row: Row, header: dict[int, str], out: Tab
     codes = [f"active.{adef.key}.{c.key}" for c in adef.columns]
     by_header: dict[str, ValueCell] = {}
     if header:
+        names = {code: [col.label, *col.aliases] for col, code in zip(adef.columns, codes)}
         for v in row.values:
             h = header.get(v.col) if v.col is not None else None
-            for col, code in zip(adef.columns, codes):
-                if h and h in {labels.key(col.label), *(labels.key(a) for a in col.aliases)}:
-                    by_header.setdefault(code, v)
+            code = _column_named(h, names) if h else None
+            if code:
+                by_header.setdefault(code, v)
     if by_header:
         chosen = by_header
     elif len(row.values) == len(codes):
@@ -149,6 +163,18 @@ def _assign_active(adef: T.ActiveRow, row: Row, header: dict[int, str], out: Tab
             continue
         money = code in T.MONEY_CODES
         out.put(code, v.parsed(money).value, v.source(money))
+
+
+def _column_named(head: str, names: dict[str, list[str]]) -> str | None:
+    """The column whose label (or an alias) the header text is, or, failing that, the one it
+    resembles closely: a header printed with one character wrong (本年废至件数) is still its
+    column, while 本年制发件数 and 本年废止件数 stay apart (they share only 本年…件数)."""
+    for code, texts in names.items():
+        if head in {labels.key(t) for t in texts}:
+            return code
+    code, _ = labels.best_match(head, {f"{code}\0{i}": t for code, texts in names.items() for i, t in enumerate(texts)},
+                                floor=0.8)
+    return code.split("\0")[0] if code else None
 
 
 # ---- table 三 -------------------------------------------------------------------------------
@@ -260,16 +286,24 @@ def _is_exact_apply_label(text: str) -> bool:
 
 
 def _is_leaf_apply_label(text: str) -> bool:
-    """Exactly a row label of table 三 that carries values (not a group, not a header word)."""
+    """A row label of table 三 that carries values (not a group, not a header word), exactly
+    or with a printed typo (申清 for 申请): close to one row's label across the template."""
     k = labels.key(text)
-    return k in _APPLY_KEYS and k not in _GROUP_KEYS and k != "总计"
+    if k in _GROUP_KEYS or k == "总计":
+        return False
+    return k in _APPLY_KEYS or labels.best_match(text, _LEAF_LABELS, floor=WHOLE_TEMPLATE_FLOOR)[0] is not None
+
+
+_LEAF_LABELS = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "other.other")}
 
 
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
-    rows = attach_detached_values(table_rows(table, out.table_index), _is_leaf_apply_label)
-    rows = merge_fragments(rows, _is_apply_label) if table.columns_reliable else \
-        merge_flat_fragments(join_split_labels(rows, _is_exact_apply_label, _is_apply_label), _is_apply_label)
+    rows = join_label_pieces(table_rows(table, out.table_index), _is_exact_apply_label)
+    rows = attach_detached_values(rows, _is_leaf_apply_label)
+    rows = join_split_labels(rows, _is_exact_apply_label, _is_apply_label)
+    merge = merge_fragments if table.columns_reliable else merge_flat_fragments
+    rows = merge(rows, _is_apply_label)
     # a piece of table 三 continued from the previous page carries on the group in force
     group: str | None = out.apply_group
     matched: list[tuple[Row, str]] = []
@@ -296,6 +330,8 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         out.apply_rows.add(rkey)
         assigned = _by_columns(row, colmap) if _complete(colmap) else None
         if assigned is None:
+            if len(row.values) != len(order) and not table.columns_reliable:
+                row = _with_printed_apply_blanks(table, row, len(order)) or row
             if len(row.values) == len(order):
                 assigned = dict(zip(order, row.values))
             else:
@@ -304,6 +340,44 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         for col, v in assigned.items():
             out.put(f"apply.{rkey}.{col}", v.parsed().value, v.source())
     return colmap if _complete(colmap) else prev_colmap
+
+
+def _with_printed_apply_blanks(table: Table, row: Row, width: int) -> Row | None:
+    """A table 三 row from a flattened dump that kept its blank cells as empty ones
+    ("⇥一、本年新收…⇥5⇥⇥⇥⇥⇥⇥9": 法人 columns blank; "…⇥3⇥1⇥0⇥0⇥0⇥0⇥": 总计 blank): exactly
+    `width` cells after the row's last label are the columns, an empty one a printed blank
+    (null, never a zero, never computed). One more cell is a padding or spacer cell where
+    exactly one end is empty, or where both are and the table's other rows show at which end
+    it stands; any other count leaves the row short (a lost cell)."""
+    slots = _slots(table.rows()[row.index])
+    if len(slots) == width + 1:
+        side = _padding_side(slots) or _table_padding_side(table, width)
+        slots = slots[1:] if side == "first" else slots[:-1] if side == "last" else slots
+    if len(slots) != width:
+        return None
+    printed = [c for c in slots if labels.squash(c.text)]
+    if [id(c) for c in printed] != [id(v.cell) for v in row.values]:  # the row's own values, in order
+        return None
+    table_index = row.values[0].table if row.values else None
+    return Row(row.index, row.labels, [ValueCell(c, None, table_index) for c in slots])
+
+
+def _slots(cells: list) -> list:
+    """A flattened row's cells after its last label: its values and its empty cells."""
+    labelled = [i for i, c in enumerate(cells) if labels.squash(c.text) and not is_value_token(c.text)]
+    return cells[labelled[-1] + 1:] if labelled else cells
+
+
+def _padding_side(slots: list) -> str | None:
+    first_empty, last_empty = (not labels.squash(c.text) for c in (slots[0], slots[-1]))
+    return None if first_empty == last_empty else "first" if first_empty else "last"
+
+
+def _table_padding_side(table: Table, width: int) -> str | None:
+    """The end at which the rows of one more cell than columns all show their padding (a
+    spacer column between labels and values), where they agree."""
+    sides = {_padding_side(s) for s in map(_slots, table.rows()) if len(s) == width + 1} - {None}
+    return sides.pop() if len(sides) == 1 else None
 
 
 def _complete(colmap: dict[int, str] | None) -> bool:

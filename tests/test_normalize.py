@@ -184,3 +184,80 @@ def test_a_row_whose_label_is_not_recognised_is_one_finding_not_two():
     lost = [f for f in record.findings if f.table == "active" and f.rule.startswith("row.")]
     assert [f.rule for f in lost] == ["row.missing"]
     assert "行政事业性收费" in lost[0].message and "某某莫名其妙" in lost[0].message
+
+
+def test_a_flat_row_that_kept_its_blank_cells_reads_them_as_blanks():
+    # "⇥一、本年新收…⇥5⇥⇥⇥⇥⇥⇥9": the 法人 columns printed blank, the dump kept them as
+    # empty cells; seven cells after the label are the seven columns.
+    values = {r.key: ["0"] * 7 for r in T.apply_rows("2021")}
+    values["new"] = ["5", "", "", "", "", "", "9"]
+    rec = to_record(_doc(_flat(_apply_rows(values))))
+    assert [rec.cells[f"apply.new.{c.key}"] for c in T.APPLY_COLUMNS] == [5, None, None, None, None, None, 9]
+    assert not [f for f in rec.findings if f.rule.startswith("row.")]
+
+
+def test_a_blank_total_is_never_computed():
+    # 3, 1 and four zeros for seven columns: the missing cell would be 总计 = 4, but a
+    # report that leaves 总计 blank prints exactly this — so the row stays null, with a finding.
+    values = {r.key: ["0"] * 7 for r in T.apply_rows("2021")}
+    values["granted"] = ["3", "1", "0", "0", "0", "0"]
+    rec = to_record(_doc(_flat(_apply_rows(values))))
+    assert rec.cells["apply.granted.total"] is None
+    assert [f.rule for f in rec.findings if f.rule.startswith("row.")] == ["row.incomplete"]
+
+
+def test_rows_that_lost_cells_give_one_finding_for_the_table():
+    values = {r.key: ["0"] * 7 for r in T.apply_rows("2021")}
+    values["new"] = ["5", "9"]
+    values["carried_in"] = ["1", "1"]
+    rec = to_record(_doc(_flat(_apply_rows(values))))
+    incomplete = [f for f in rec.findings if f.rule == "row.incomplete"]
+    assert len(incomplete) == 1 and "new" in incomplete[0].message and "carried_in" in incomplete[0].message
+
+
+def test_a_row_label_typeset_in_two_cells_is_one_label():
+    values = {r.key: ["0"] * 7 for r in T.apply_rows("2021")}
+    rows = _apply_rows(values)
+    new = next(i for i, row in enumerate(rows) if row[0].startswith("一、本年新收"))
+    rows[new] = ["一、本年新收政府", "信息公开申请数量", "5", "0", "0", "0", "0", "0", "5"]
+    rec = to_record(_doc(_flat(rows)))
+    assert rec.cells["apply.new.natural_person"] == 5 and rec.cells["apply.new.total"] == 5
+
+
+@pytest.mark.parametrize("printed, iso", [
+    ("2023131日", "2023-01-31"),  # 年 and 月 lost: 13月 is no month, so 1月31日
+    ("20231231日", "2023-12-31"),
+    ("20231月31日", "2023-01-31"),
+    ("2023111日", None),  # 1月11日 or 11月1日: no date rather than a guess
+    ("2023101日", None),
+])
+def test_dates_that_lost_their_marks_are_read_only_where_one_reading_exists(printed, iso):
+    assert parse_date(printed) == iso
+
+
+def test_a_file_name_without_a_year_still_names_the_agency():
+    from normalize.metadata import name_parts
+    assert name_parts("某市公安局政府信息公开工作年度报告.xlsx") == ("某市公安局", None)
+
+
+@pytest.mark.parametrize("printed", ["22（其中修订16件）", "22（含修订16件）", "22（修订16件）", "22，其中修订16件",
+                                     "22件（其中修订16件）"])
+def test_a_cell_with_a_note_on_its_parts_is_its_first_number(printed):
+    assert parse(printed).value == 22
+
+
+def test_a_last_row_left_as_a_line_of_text_under_its_table_is_read():
+    # a page layer that makes no table of a one-row grid at the top of the next page
+    from normalize.assemble import to_record
+    table = Table(cells=[Cell(0, 0, "第二十条第（八）项", col_span=2), Cell(1, 0, "信息内容"),
+                         Cell(1, 1, "本年收费金额（单位：万元）"), Cell(2, 0, "行政强制"), Cell(2, 1, "4")])
+    doc = _doc(TextBlock("二、主动公开政府信息情况"), table, TextBlock("— 3 —"), TextBlock("行政事业性收费 1.5"))
+    rec = to_record(doc)
+    assert rec.cells["active.coercion.decisions"] == 4 and rec.cells["active.fees.amount"] == 1.5
+
+
+def test_a_sentence_under_a_table_is_no_row():
+    from normalize.continuations import _text_row
+    from normalize.tables import is_row_label
+    assert _text_row("行政事业性收费 1.5", is_row_label) == ["行政事业性收费", "1.5"]
+    assert _text_row("本年行政事业性收费 0 元", is_row_label) is None
