@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "–", "无", "不适用", "空", "\\", "×", "x", "X", "*", "…"})
+NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "–", "无", "不适用", "空", "\\", "×", "x", "X", "*", "…", "_", "＿", "__"})
 
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _MONEY_UNIT = re.compile(r"^(.*?)(万元|元|万)$")

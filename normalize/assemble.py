@@ -42,11 +42,16 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     cells, provenance = assemble_cells(mapping, template)
     findings = one_per_lost_row(list(mapping.findings) + status_findings(statuses, run_together_rows(doc))
                                 + missing_rows(mapping, statuses, template))
-    findings += low_confidence(cells, provenance)
-
     from validate import check  # the validator depends on the record's shape, not the reverse
 
-    findings += check(cells, template)
+    rules = check(cells, template)
+    dropped = doubtful_reads(cells, provenance, rules)
+    if dropped:  # what the recogniser was unsure of and the arithmetic does not back: not taken
+        raw = {code: provenance.pop(code) for code in dropped}
+        cells.update({code: None for code in dropped})
+        rules = check(cells, template)
+        findings += [unbacked_read(code, src) for code, src in sorted(raw.items())]
+    findings += low_confidence(cells, provenance) + rules
     record = Record(
         agency=agency,
         region=_region(agency, doc, year),
@@ -244,6 +249,27 @@ def assemble_cells(m: TableMapping, template: str) -> tuple[dict, dict[str, Cell
         if hit:
             prov[code] = hit[1]
     return cells, prov
+
+
+def doubtful_reads(cells: dict, provenance: dict[str, CellSource], rules: list[Finding]) -> set[str]:
+    """OCR reads below `LOW_CONFIDENCE` that a failing identity names. A printed "/" or "—"
+    read as "1" is the usual case: the recogniser was unsure, and the table's arithmetic says
+    the read is wrong; taking it would be a guess, so the cell is left null (with a finding).
+    A confident read that breaks a rule is what the report prints, and is kept and flagged."""
+    named = {code for f in rules for code in f.cells}
+    return {code for code, src in provenance.items()
+            if code in named and src.method == "ocr" and src.confidence < LOW_CONFIDENCE and cells.get(code) is not None}
+
+
+def unbacked_read(code: str, src: CellSource) -> Finding:
+    return Finding("cell.low_confidence", f"{code}: read {src.raw!r} with confidence {src.confidence:.2f}, and the "
+                   "table's arithmetic fails with it; left null", cells=(code,), column=code.rsplit(".", 1)[-1],
+                   table=_table_of(code))
+
+
+def _table_of(code: str) -> str | None:
+    d = T.all_cell_defs().get(code)
+    return d.table if d else None
 
 
 def low_confidence(cells: dict, provenance: dict[str, CellSource]) -> list[Finding]:

@@ -297,6 +297,11 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             out.append(ReadCell(c, "", 0.0))
             continue
         if digit_like(text) and (in_numbers or any(ch.isdigit() for ch in text)) and is_number(digits):
+            if digits == "1" and leans(ink, boxes.get(k, [])):
+                # a slash, the printed "not applicable", which the recogniser takes for a 1
+                # (at 100–150 dpi, with confidence up to 0.9): the stroke's slant tells them apart
+                out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
+                continue
             out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
                                 fixed="".join(text.split()) != digits))
             continue
@@ -311,9 +316,35 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             else:
                 out.append(ReadCell(c, "", round(min(r.score for r in rs), 4)))
             continue
+        if in_numbers and "".join(text.split()) in DASH_LIKE:
+            text = "—"  # a printed dash ("not applicable"), read at low resolution as 一 or _
         conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
         out.append(ReadCell(c, text, round(conf, 4)))
     return out
+
+
+DASH_LIKE = frozenset({"一", "ー", "－", "_", "＿", "__", "一一"})
+"""What a lone dash in a cell of numbers comes back as: the ideograph for one (no cell of
+numbers holds a Chinese numeral), the katakana long mark, an underscore."""
+
+
+SLASH_LEAN = 10.0
+"""Degrees from the vertical: a "1" stands within 4° (its flag and foot included, sans and
+serif), a "/" leans 17° in the same faces."""
+
+
+def leans(ink: np.ndarray, boxes: list[PixelBox]) -> bool:
+    """Whether the ink of a one-glyph cell leans like a slash: the principal axis of its
+    pixels more than `SLASH_LEAN` from the vertical (the picture is already deskewed)."""
+    if len(boxes) != 1:
+        return False
+    x0, top, x1, bottom = boxes[0]
+    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
+    if len(xs) < 8:
+        return False
+    x, y = xs - xs.mean(), ys - ys.mean()
+    axis = 0.5 * math.degrees(math.atan2(2 * float((x * y).mean()), float((x * x).mean() - (y * y).mean())))
+    return 90 - abs(axis) > SLASH_LEAN
 
 
 def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:

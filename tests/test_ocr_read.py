@@ -107,7 +107,8 @@ def _noisy_first_number(value: int, seed: int):
 def test_doubtful_cells_are_reported_never_silently_accepted(engine):
     """However a stained number is read, a wrong number never passes unreported: it is not
     a number (the row is then reported incomplete), or it is right, or the cell carries a
-    low confidence and the normalizer reports `cell.low_confidence`."""
+    low confidence and the normalizer reports `cell.low_confidence` — leaving it null when
+    the table's arithmetic fails with the doubtful number."""
     reported = 0
     for value, seed in ((3, 1), (8, 1), (5, 2)):
         pic = read_image(F.to_bgr(_noisy_first_number(value, seed)))
@@ -121,7 +122,8 @@ def test_doubtful_cells_are_reported_never_silently_accepted(engine):
         if got is not None and got != value:
             assert low, f"{value} read as {got} at {cell.prov.confidence} without a finding"
         if got is None:
-            assert any(f.rule == "row.incomplete" for f in rec.findings)
+            assert any(f.rule == "row.incomplete" for f in rec.findings) or \
+                any("left null" in f.message for f in low), (value, cell.text, rec.findings)
         reported += bool(low)
     assert reported >= 1  # these stains do make doubtful readings
 
