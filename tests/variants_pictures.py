@@ -92,8 +92,12 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
             sizes = [int(px * 1.6)] * len(items)
         else:
             pic = F.render(layout(content), font_px=px, pad=0.2)
-            scale = min(1.0, (page_w - 2 * margin) / pic.width)
-            items, sizes = [pic], [int(pic.height * scale) + 40]
+            # the whole table on one page, as a careful scan of a printed table is (a table
+            # cut by the page is the class `split_repeated_header`'s, not this writer's)
+            scale = min(1.0, (page_w - 2 * margin) / pic.width, (page_h - 2 * margin - 60) / pic.height)
+            if scale < 1.0:
+                pic = pic.resize((int(pic.width * scale), int(pic.height * scale)))
+            items, sizes = [pic], [pic.height + 40]
         for item, h in zip(items, sizes):
             if height + h > page_h - 2 * margin and pages[-1]:
                 pages.append([])
