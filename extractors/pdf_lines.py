@@ -113,12 +113,14 @@ def chars_to_lines(chars: list[dict]) -> list[Line]:
     boxes differ by a point) stay on one line while stacked vertical text (one glyph per line)
     splits. Rotated glyphs (`upright` False) form their own lines, ordered top to bottom.
     """
-    upright = [c for c in chars if c.get("upright", True)]
     rotated = [c for c in chars if not c.get("upright", True)]
+    upright = [c for c in chars if c.get("upright", True)] if rotated else chars
     lines: list[Line] = []
     band_bottom = float("-inf")
-    for c in sorted(upright, key=_mid_y):
-        if lines and _mid_y(c) <= band_bottom:
+    mids = [(c["top"] + c["bottom"]) / 2 for c in upright]
+    for i in sorted(range(len(upright)), key=mids.__getitem__):  # by vertical middle, stable
+        c = upright[i]
+        if lines and mids[i] <= band_bottom:
             lines[-1].chars.append(c)
         else:
             lines.append(Line([c]))
@@ -168,12 +170,14 @@ def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
     out: list[str] = []
     pending_space = False
     prev: dict | None = None
+    prev_tight = False
     for c in chars:
         t = c["text"]
         if not t or t.isspace():
             pending_space = prev is not None
             continue
-        if prev is not None and not (is_tight(prev["text"][-1]) and is_tight(t[0])):
+        tight = is_tight(t[0])
+        if prev is not None and not (prev_tight and tight):
             size = min(prev.get("size") or 10.0, c.get("size") or 10.0)
             if vertical:
                 gap = max(c["top"] - prev["bottom"], prev["top"] - c["bottom"])
@@ -182,7 +186,7 @@ def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
             if pending_space or gap > SPACE_GAP * size:
                 out.append(" ")
         out.append(t)
-        prev = c
+        prev, prev_tight = c, (tight if len(t) == 1 else is_tight(t[-1]))
         pending_space = False
     return "".join(out)
 

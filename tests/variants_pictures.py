@@ -50,7 +50,9 @@ def write_docx_pictures(r: V.Report, path: Path) -> Path:
 
     d = docx.Document()
     for n, (kind, content) in enumerate(V._body(r)):
-        if kind == "text" and not content.startswith("— "):
+        if kind == "footer":
+            d.add_page_break()  # the next piece starts a page
+        elif kind == "text":
             d.add_paragraph(content)
         elif kind == "grid":
             d.add_picture(io.BytesIO(table_picture(content, TABLE_STEP, seed=n)), width=Inches(6.2))
@@ -62,7 +64,7 @@ def write_html_pictures(r: V.Report, path: Path) -> Path:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>", html.escape(r.title),
              "</title></head><body>", f"<h1>{html.escape(r.title)}</h1><div class='article'>"]
     for n, (kind, content) in enumerate(b for b in V._body(r) if b != ("text", r.title)):
-        if kind == "text" and not content.startswith("— "):
+        if kind == "text":  # a page footer ("footer") has no place on a web page
             parts.append(f"<p>{html.escape(content)}</p>")
         elif kind == "grid":
             data = base64.b64encode(table_picture(content, WEB_STEP, seed=n)).decode()
@@ -83,7 +85,8 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
     for kind, content in V._body(r):
         if kind == "widths":
             continue
-        if kind == "text" and content.startswith("— "):
+        if kind == "footer":
+            pages[-1].append(content)  # the page number under the first piece, then a new page
             pages.append([])
             height = 0
             continue

@@ -1,0 +1,28 @@
+"""Variation classes as pictures: a few of the crossing `bench/variants.py` runs in full.
+
+The tables are drawn, scanned (`tests/variants_pictures.py`) and read back through OCR. The
+cases kept here are the ones that once failed: printed blanks ("/" read as 1, "—" as 一 or
+_) in pictures pasted into DOCX and HTML, and a scanned report whose notes sit under its
+tables. Each must come out exactly (OCR is slow: about ten seconds a case).
+"""
+from __future__ import annotations
+
+import pytest
+
+import variants as V
+import variants_pictures as P
+from variant_check import check
+from gongkai.pipeline import extract_record
+
+CASES = [("blanks", "docx_pictures"), ("blanks", "html_pictures"), ("notes", "pdf_scan")]
+
+
+@pytest.mark.parametrize("klass,fmt", CASES, ids=[f"{k}-{f}" for k, f in CASES])
+def test_picture_variant_extracts_exactly(klass, fmt, tmp_path):
+    report = V.variant(klass)
+    ext, write = P.FORMATS[fmt]
+    record = extract_record(write(report, tmp_path / f"{klass}-{fmt}{ext}"))
+    outcome = check(record, report.truth, agency=report.agency, year=report.year, template=report.template,
+                    published=report.published)
+    assert outcome.holds and not outcome.invented and not outcome.wrong, outcome
+    assert outcome.exact, outcome
