@@ -51,7 +51,7 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
         cells.update({code: None for code in dropped})
         rules = check(cells, template)
         findings += [unbacked_read(code, src) for code, src in sorted(raw.items())]
-    findings += low_confidence(cells, provenance) + rules
+    findings += low_confidence(cells, provenance) + unreadable_cells(classified) + rules
     record = Record(
         agency=agency,
         region=_region(agency, doc, year),
@@ -249,6 +249,21 @@ def assemble_cells(m: TableMapping, template: str) -> tuple[dict, dict[str, Cell
         if hit:
             prov[code] = hit[1]
     return cells, prov
+
+
+def unreadable_cells(classified: list[tuple[Table, str | None]]) -> list[Finding]:
+    """Cells of a statistical table that OCR declared unreadable (empty, confidence 0: the
+    numbers of two cells ran together where a ruling was lost, and no number beats a wrong
+    one). Whatever the row mapping makes of the blank, the record says a cell was lost."""
+    out = []
+    for table, kind in classified:
+        if kind is None:
+            continue
+        for c in table.cells:
+            if c.prov.method == "ocr" and c.prov.confidence == 0.0 and not c.text.strip():
+                out.append(Finding("cell.low_confidence", f"table {TABLE_LABELS[kind]}: the picture's cell at row "
+                                   f"{c.row + 1}, column {c.col + 1} could not be read (left null)", table=kind))
+    return out
 
 
 def doubtful_reads(cells: dict, provenance: dict[str, CellSource], rules: list[Finding]) -> set[str]:
