@@ -71,11 +71,6 @@ class PageContent:
     height: float = 842.0
 
 
-def _inside(c: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
-    cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
-
-
 def is_page_furniture(line: Line, page_height: float) -> bool:
     """A page number ("- 3 -", "第3页") in the top or bottom margin."""
     _, top, _, bottom = line.bbox

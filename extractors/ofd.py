@@ -26,8 +26,8 @@ from extractors import ofd_package as pkgmod
 from extractors.ofd_package import OfdPackage, folder, kid, kids, resolve, text_of
 from extractors.ofd_page import PageObjects, box, read_objects, rulings
 from extractors.layout import PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, body_lines, stitch_pages
-from extractors.pdf_tables import cells_to_part, is_table_part
-from extractors.rulings import close_open_tables, edges_to_cell_groups, merge_rulings
+from extractors.pdf_tables import find_table_parts
+from extractors.rulings import merge_rulings
 from core.document import Block, Cell, ExtractedDocument, ImageBlock, Provenance, Table, TextBlock
 from core.errors import BadDocument
 
@@ -192,9 +192,7 @@ def layout_page(objs: PageObjects, n: int, area, reader: _Reader | None = None) 
     out = PageContent(number=n, warnings=[f"page {n}: {w}" for w in objs.warnings])
     width, height = area[2], area[3]
     chars = [_char(g) for g in objs.glyphs if g.text]
-    edges = page_edges(objs)
-    tables = [cells_to_part(group, chars, n) for group in edges_to_cell_groups(close_open_tables(edges))]
-    tables = [t for t in tables if is_table_part(t)]
+    tables = find_table_parts([_edge(r) for r in rulings(objs.shapes)], chars, n)
     for t in tables:
         out.items.append((t.bbox[1], t))
     for ln in body_lines(chars, tables, height * PT_PER_MM):

@@ -23,14 +23,14 @@ the same kind of block with their bbox.
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
 
 from core import progress
 from core.document import ExtractedDocument, ImageBlock, Provenance, TextBlock
 from core.errors import BadDocument
-from extractors.layout import (PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, PageDrawing, _inside, body_lines,
+from extractors.layout import (PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, PageDrawing, body_lines,
                                drop_running_lines, stitch_pages)
+from extractors.pdf_limits import MAX_CONTENT_BYTES, MAX_PAGES, inflated_size
 from extractors.pdf_lines import is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts
 from extractors.pdf_unruled import find_unruled_tables
@@ -46,11 +46,6 @@ GARBLED_SHARE = 0.2
 PAGE_COVER = 0.8
 """A picture covering this share of a text page is its background or its scan, not a table."""
 
-MAX_PAGES = 2000
-"""Pages of one PDF; a report has a handful to a few dozen, a bound volume of them hundreds."""
-
-MAX_CONTENT_BYTES = 128 * 2**20
-"""What one content stream may inflate to; a dense page is well under 1 MB."""
 
 
 def can_read(head: bytes, path: Path) -> bool:
@@ -103,30 +98,16 @@ def check_content_streams(data: bytes) -> None:
     """`BadDocument` when a content stream inflates past `MAX_CONTENT_BYTES` (a deflate bomb,
     which PDFium would unpack whole before the first glyph). Fonts, pictures and object
     streams say what they are (/Type, /Subtype, /Length1…) and are skipped; the rest is
-    inflated in 64 KB bites and 1 MB steps, so the check never holds more than that, and
-    costs a text report's few kilobytes of page content."""
+    counted by `pdf_limits.inflated_size`, which never holds more than a megabyte; it costs a
+    text report's few kilobytes of page content."""
     view = memoryview(data)
     for m in _STREAM.finditer(data):
         head = m.group(1)
         if not _FLATE.search(head) or _NOT_CONTENT.search(head):
             continue
-        if _inflated_size(view, m.end()) > MAX_CONTENT_BYTES:
+        if inflated_size(view, m.end()) > MAX_CONTENT_BYTES:
             raise BadDocument(f"a content stream inflates to over {MAX_CONTENT_BYTES >> 20} MB "
                               "(a decompression bomb)")
-
-
-def _inflated_size(view: memoryview, start: int) -> int:
-    """What the deflate stream at `start` inflates to, counted up to just past the limit."""
-    z, total, pos = zlib.decompressobj(), 0, start
-    try:
-        while total <= MAX_CONTENT_BYTES and not z.eof and pos < len(view):
-            total += len(z.decompress(view[pos:pos + 2**16], 2**20))
-            pos += 2**16
-            while z.unconsumed_tail and total <= MAX_CONTENT_BYTES:
-                total += len(z.decompress(z.unconsumed_tail, 2**20))
-    except zlib.error:
-        pass  # damaged streams are the parser's business
-    return total
 
 
 # --- one page ------------------------------------------------------------------------------
@@ -165,8 +146,9 @@ def _picture_blocks(drawing: PageDrawing, tables: list[TablePart]) -> list[Image
             continue
         if w * h >= PAGE_COVER * drawing.width * drawing.height:
             continue
-        if any(_inside({"x0": x0, "x1": x1, "top": top, "bottom": bottom}, [t.bbox]) for t in tables):
-            continue
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        if any(t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3] for t in tables):
+            continue  # a picture inside a ruled table (a seal in a cell): the table is read
         bbox = (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
         out.append(ImageBlock(ref=f"page:{n}", media_type="application/pdf",
                               prov=Provenance(page=n, bbox=bbox, method="text")))
@@ -246,7 +228,7 @@ def read_pages(pdf, path: Path) -> list[PageContent]:
         if d.unread_text and d.unread_text > UNREAD_SHARE * d.text_objects:
             if fallback is None:
                 from extractors.pdf_plumber import Recovery
-                fallback = Recovery(path, MAX_PAGES, MAX_CONTENT_BYTES)
+                fallback = Recovery(path)
             d = fallback.drawing(n)
         return d
 
@@ -278,7 +260,7 @@ def extract(path: Path) -> ExtractedDocument:
     if pdf is None:  # PDFium refused the file; pdfminer may still read it
         from extractors.pdf_plumber import Recovery
 
-        recovery = Recovery(path, MAX_PAGES, MAX_CONTENT_BYTES)
+        recovery = Recovery(path)
         try:
             info, n_pages = recovery.info, recovery.n_pages
             pages = _read_all(n_pages, recovery.drawing)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from core.document import BBox
 
@@ -41,45 +41,28 @@ _TIGHT_EXTRA = set("“”‘’…—·")
 
 def is_tight(ch: str) -> bool:
     """Whether a character is set solid in Chinese text (CJK, full-width, curly quotes)."""
-    if not ch:
-        return False
-    c = ch[0]
-    tight = _TIGHT.get(c)
-    if tight is None:  # a page has a few hundred distinct characters: each is looked up once
-        o = ord(c)
-        tight = c in _TIGHT_EXTRA or any(lo <= o <= hi for lo, hi in _TIGHT_RANGES)
-        if len(_TIGHT) < _CACHE_LIMIT:
-            _TIGHT[c] = tight
-    return tight
+    return bool(ch) and _tight(ch[0])
 
 
-_TIGHT: dict[str, bool] = {}
-_CACHE_LIMIT = 1 << 16
-"""Characters remembered (a report uses a few thousand; a hostile file could try them all)."""
+@lru_cache(maxsize=1 << 16)  # a report uses a few thousand characters; a hostile file may try them all
+def _tight(c: str) -> bool:
+    o = ord(c)
+    return c in _TIGHT_EXTRA or any(lo <= o <= hi for lo, hi in _TIGHT_RANGES)
 
 
+@lru_cache(maxsize=1 << 16)  # each distinct glyph text is judged once
 def is_unmapped(text: str) -> bool:
     """Whether a glyph's text is not a real character: "(cid:123)", private use, U+FFFD, controls.
 
     These come from fonts without a usable ToUnicode map; the page then needs OCR.
     """
-    known = _UNMAPPED.get(text)
-    if known is not None:
-        return known
     if text.startswith("(cid:"):
         return True
-    bad = False
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Co", "Cs", "Cn") or ch == "\ufffd" or (cat == "Cc" and ch not in "\t\n\r"):
-            bad = True
-            break
-    if len(text) == 1 and len(_UNMAPPED) < _CACHE_LIMIT:
-        _UNMAPPED[text] = bad
-    return bad
-
-
-_UNMAPPED: dict[str, bool] = {}
+            return True
+    return False
 
 
 @dataclass
@@ -99,10 +82,6 @@ class Line:
     @cached_property
     def text(self) -> str:
         return chars_to_text(self.chars, self.vertical)
-
-
-def _mid_y(c: dict) -> float:
-    return (c["top"] + c["bottom"]) / 2
 
 
 def chars_to_lines(chars: list[dict]) -> list[Line]:

@@ -7,11 +7,11 @@ through `extractors.pdf_page`. Both make the same `PageDrawing`.
 """
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 from core.errors import BadDocument
 from extractors.layout import PageDrawing
+from extractors.pdf_limits import MAX_CONTENT_BYTES, MAX_PAGES, inflated_size
 from extractors.rulings import shape_rulings
 
 
@@ -30,13 +30,12 @@ class Recovery:
     """A file opened in pdfminer: its page count and info strings, and each page's drawing.
 
     `BadDocument` when pdfminer cannot open it either (encrypted, no pages, broken beyond
-    repair), or when it has more than `max_pages` pages; `drawing(n)` raises `BadDocument`
-    when page n's content inflates past `max_content` bytes."""
+    repair), or when it has more than `MAX_PAGES` pages; `drawing(n)` raises `BadDocument`
+    when page n's content inflates past `MAX_CONTENT_BYTES`."""
 
-    def __init__(self, path: Path, max_pages: int, max_content: int):
+    def __init__(self, path: Path):
         import pdfplumber
 
-        self.max_content = max_content
         self.pdf = None
         try:
             self.pdf = pdfplumber.open(path)
@@ -48,9 +47,9 @@ class Recovery:
         if self.n_pages == 0:
             self.close()
             raise BadDocument("PDF has no pages")
-        if self.n_pages > max_pages:
+        if self.n_pages > MAX_PAGES:
             self.close()
-            raise BadDocument(f"PDF of {self.n_pages} pages: more than the {max_pages} a report can have")
+            raise BadDocument(f"PDF of {self.n_pages} pages: more than the {MAX_PAGES} a report can have")
 
     def drawing(self, n: int) -> PageDrawing:
         try:
@@ -58,7 +57,7 @@ class Recovery:
         except Exception as exc:
             raise _bad(exc) from exc
         try:
-            check_page_content(page, n, self.max_content)
+            check_page_content(page, n)
             return read_drawing(page, n)
         finally:
             page.close()
@@ -79,9 +78,9 @@ def _bad(exc: Exception) -> BadDocument:
     return BadDocument(f"unreadable PDF (corrupt or truncated): {cause}")
 
 
-def check_page_content(page, n: int, max_content: int) -> None:
-    """`BadDocument` when page n's content streams inflate past `max_content` bytes (a
-    deflate bomb, which pdfminer would unpack whole). Measured in 1 MB steps."""
+def check_page_content(page, n: int) -> None:
+    """`BadDocument` when page n's content streams inflate past `MAX_CONTENT_BYTES` together
+    (a deflate bomb, which pdfminer would unpack whole)."""
     from pdfminer.pdftypes import PDFStream, resolve1
 
     contents = resolve1(page.page_obj.attrs.get("Contents"))
@@ -92,17 +91,11 @@ def check_page_content(page, n: int, max_content: int) -> None:
             continue
         filters = resolve1(stream.attrs.get("Filter") or stream.attrs.get("F"))
         names = [str(getattr(resolve1(f), "name", f)) for f in (filters if isinstance(filters, list) else [filters])]
-        if not names or names[0] not in ("FlateDecode", "Fl"):
-            total += len(stream.rawdata or b"")
-            continue
-        z = zlib.decompressobj()
         data = stream.rawdata or b""
-        try:
-            while data and total <= max_content:
-                total += len(z.decompress(data, 2**20))
-                data = z.unconsumed_tail
-        except zlib.error:
-            continue  # damaged streams are pdfminer's business
-        if total > max_content:
-            raise BadDocument(f"page {n}'s content inflates to over {max_content >> 20} MB "
+        if not names or names[0] not in ("FlateDecode", "Fl"):
+            total += len(data)
+            continue
+        total += inflated_size(data, 0, MAX_CONTENT_BYTES - total)
+        if total > MAX_CONTENT_BYTES:
+            raise BadDocument(f"page {n}'s content inflates to over {MAX_CONTENT_BYTES >> 20} MB "
                               "(a decompression bomb)")
