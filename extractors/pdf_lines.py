@@ -92,6 +92,8 @@ def chars_to_lines(chars: list[dict]) -> list[Line]:
     boxes differ by a point) stay on one line while stacked vertical text (one glyph per line)
     splits. Rotated glyphs (`upright` False) form their own lines, ordered top to bottom.
     """
+    if len(chars) == 1 and chars[0].get("upright", True):
+        return [Line([chars[0]])]  # a table's lone "0": most of its cells
     rotated = [c for c in chars if not c.get("upright", True)]
     upright = [c for c in chars if c.get("upright", True)] if rotated else chars
     lines: list[Line] = []

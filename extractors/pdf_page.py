@@ -78,8 +78,9 @@ def display_transform(page) -> tuple[Matrix, float, float]:
 # --- glyphs -------------------------------------------------------------------------------------
 
 
-def page_glyphs(textpage, t: Matrix) -> list[dict]:
-    """Every glyph the page prints (PDFium's inserted spaces and line breaks left out).
+def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = math.inf) -> list[dict]:
+    """Every glyph the page prints (PDFium's inserted spaces and line breaks left out), but
+    those whose middle lies off the `width` × `height` page (text clipped away is not read).
 
     A glyph PDFium cannot map to Unicode (a font without a usable ToUnicode map) comes back
     as U+FFFD, which the layout counts towards a garbled text layer. `upright` and `matrix`
@@ -93,8 +94,8 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
     n = raw.FPDFText_CountChars(tp)
     if n <= 0:
         return []
-    get_unicode, is_generated, map_error = raw.FPDFText_GetUnicode, raw.FPDFText_IsGenerated, \
-        raw.FPDFText_HasUnicodeMapError
+    text = page_text(textpage, n)
+    is_generated, map_error = raw.FPDFText_IsGenerated, raw.FPDFText_HasUnicodeMapError
     loose_box, ink_box, get_matrix, font_size, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharBox, \
         raw.FPDFText_GetMatrix, raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin
     rect, mx = raw.FS_RECTF(), raw.FS_MATRIX()
@@ -104,12 +105,15 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
     ra, rb, rc, rd = ta, -tb, tc, -td  # the display transform's turn alone, y kept up
     hypot = math.hypot
     run_key = None
+    same_band = tb == 0 and tc == 0  # no quarter turn: the baseline runs along x
+    band_top = band_bottom = math.nan
+    has_origin = False
+    em = 0.0
     a = b = c = d = scale = 0.0
     upright = True
     out = []
     for i in range(n):
-        code = get_unicode(tp, i)  # per glyph: one index is one code point, even beyond
-        ch = chr(code) if 0 < code < 0x110000 else "\ufffd"  # the BMP (𬌗 in place names)
+        ch = text[i]
         if ch in "\r\n" or (ch == " " and is_generated(tp, i) == 1):  # PDFium adds only these
             continue
         if map_error(tp, i) == 1:
@@ -117,17 +121,22 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
         if not loose_box(tp, i, rect):
             continue
         left, right, top, bottom = rect.left, rect.right, rect.top, rect.bottom
-        has_origin = origin(tp, i, ox, oy)
-        # A glyph of the previous one's font size on its baseline is in the same run: its
-        # matrix is the run's, one call into PDFium saved.
-        em = font_size(tp, i)
-        key = (em, round(oy.value, 3)) if has_origin else None
-        if key is None or key != run_key:
-            get_matrix(tp, i, mx)
-            a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
-            scale = hypot(c, d)
-            upright = a * d > 0 and b * c <= 0
-            run_key = key
+        if not (same_band and has_origin and top == band_top and bottom == band_bottom):
+            # A glyph whose loose box spans the previous one's band exactly (same font, same
+            # size, same baseline: PDFium computes the band from these alone) is in the same
+            # run, and its font size, baseline and matrix are the run's: three calls saved
+            # for most glyphs. (Only on a page without a quarter turn, where the baseline is
+            # the band's y; else each glyph is asked.)
+            has_origin = origin(tp, i, ox, oy)
+            em = font_size(tp, i)
+            key = (em, round(oy.value, 3)) if has_origin else None
+            if key is None or key != run_key:
+                get_matrix(tp, i, mx)
+                a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
+                scale = hypot(c, d)
+                upright = a * d > 0 and b * c <= 0
+                run_key = key
+            band_top, band_bottom = top, bottom
         size = em * scale
         if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink):
             # PDFium stretches the loose box over the gap a glyph's spacing leaves (WPS sets
@@ -140,9 +149,28 @@ def page_glyphs(textpage, t: Matrix) -> list[dict]:
             # font's metrics, and shrinks to the glyph when they look odd).
             y1 = tb * ox.value + td * oy.value + tf + DESCENT * size
             y0 = y1 - size
+        if not (-1 <= (x0 + x1) / 2 <= width + 1 and -1 <= (y0 + y1) / 2 <= height + 1):
+            continue
         out.append({"text": ch, "x0": min(x0, x1), "x1": max(x0, x1), "top": min(y0, y1), "bottom": max(y0, y1),
                     "size": size, "upright": upright, "matrix": (a, b, c, d)})
     return out
+
+
+def page_text(textpage, n: int) -> str:
+    """The `n` characters of a text page, one per index, in one call into PDFium; glyph by
+    glyph where the one call's UTF-16 does not come back one unit per index (a code point
+    beyond the BMP, 𬌗 in a place name, is one index but two units)."""
+    import pypdfium2.raw as raw
+
+    tp = textpage.raw
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(tp, 0, n, buf)
+    text = bytes(buf)[: 2 * max(got - 1, 0)].decode("utf-16-le", "surrogatepass")
+    text = text.replace("\x00", "\ufffd")
+    if len(text) == n and not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    codes = (raw.FPDFText_GetUnicode(tp, i) for i in range(n))
+    return "".join(chr(c) if 0 < c < 0x110000 and not 0xD800 <= c <= 0xDFFF else "\ufffd" for c in codes)
 
 
 MAX_ADVANCE = 1.5
@@ -178,9 +206,11 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
 
     out = Shapes([], [], 0, [])
     count = 0
-    get_type, get_text = raw.FPDFPageObj_GetType, raw.FPDFTextObj_GetText
+    get_type, get_text, get_font = raw.FPDFPageObj_GetType, raw.FPDFTextObj_GetText, raw.FPDFTextObj_GetFont
+    address = ctypes.c_void_p.from_buffer
     TEXT, PATH, IMAGE, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
     tp = textpage.raw if textpage is not None else None
+    fonts: dict[int | None, bool] = {}  # font → embedded, or found to give text
     stack = [(page.raw, None, t, 0)]  # (container, form object or None for the page, matrix, depth)
     while stack:
         container, form, m, depth = stack.pop()
@@ -193,10 +223,19 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
             kind = get_type(obj)
             if kind == TEXT:
                 out.texts += 1
-                if tp is not None and get_text(obj, tp, None, 0) <= 2 and not _embedded_font(obj):
-                    # No text (2 bytes: the NUL alone) in a font PDFium had to do without. An
-                    # embedded font's empty object is a zero-width space, and nothing is lost.
-                    out.unread += 1
+                if tp is not None:
+                    font = address(get_font(obj)).value  # the font's address (cast() is slower)
+                    if font not in fonts:
+                        fonts[font] = _embedded_font(obj)
+                    if not fonts[font]:
+                        # A font PDFium had to do without: does it give this object's text? (An
+                        # embedded font's empty object is a zero-width space: nothing is lost.)
+                        # Asking walks the page's glyphs, so a font that gave text once is
+                        # trusted for the rest of the page.
+                        if get_text(obj, tp, None, 0) <= 2:  # 2 bytes: the NUL alone, no text
+                            out.unread += 1
+                        else:
+                            fonts[font] = True
             elif kind == PATH:
                 _add_path(obj, multiply(_matrix(obj), m), out)
             elif kind == IMAGE:
@@ -326,12 +365,10 @@ def read_drawing(page, n: int) -> PageDrawing:
     t, width, height = display_transform(page)
     textpage = page.get_textpage()
     try:
-        chars = page_glyphs(textpage, t)
+        chars = page_glyphs(textpage, t, width, height)
         shapes = page_shapes(page, t, textpage)
     finally:
         textpage.close()
-    chars = [c for c in chars if -1 <= (c["x0"] + c["x1"]) / 2 <= width + 1
-             and -1 <= (c["top"] + c["bottom"]) / 2 <= height + 1]  # text clipped off the page is not read
     return PageDrawing(number=n, width=width, height=height, chars=chars,
                        rulings=shape_rulings(shapes.lines, shapes.rects), pictures=shapes.pictures,
                        drawn=bool(shapes.pictures or shapes.curves or len(shapes.rects) + shapes.hidden > 50),

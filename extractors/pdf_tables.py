@@ -316,4 +316,4 @@ def part_to_table(part: TablePart) -> Table:
 
 
 def _round(b: BBox) -> BBox:
-    return tuple(round(v, 2) for v in b)  # type: ignore[return-value]
+    return (round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2))
