@@ -23,6 +23,7 @@ the same kind of block with their bbox.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from core import progress
@@ -113,17 +114,22 @@ def check_content_streams(data: bytes) -> None:
 # --- one page ------------------------------------------------------------------------------
 
 
-def text_layer_state(drawing: PageDrawing) -> str:
+def text_layer_state(drawing: PageDrawing, counts: Counter[str] | None = None) -> str:
     """"ok", "blank" (nothing on the page), "empty" (a picture or drawing but no text: a
-    scan) or "garbled" (mostly glyphs without a Unicode mapping)."""
-    counts: dict[str, int] = {}
-    for c in drawing.chars:
-        counts[c["text"]] = counts.get(c["text"], 0) + 1  # each distinct text judged once
+    scan) or "garbled" (mostly glyphs without a Unicode mapping). `counts`: the glyphs
+    counted by their text, where the caller has them."""
+    if counts is None:
+        counts = glyph_counts(drawing)
     visible = {t: k for t, k in counts.items() if t and not t.isspace()}
     if not visible:
         return "empty" if drawing.drawn else "blank"
     bad = sum(k for t, k in visible.items() if is_unmapped(t) or _is_mojibake(t))
     return "garbled" if bad > GARBLED_SHARE * sum(visible.values()) else "ok"
+
+
+def glyph_counts(drawing: PageDrawing) -> Counter[str]:
+    """How many glyphs of each text the page has: each distinct text is then judged once."""
+    return Counter(c["text"] for c in drawing.chars)
 
 
 def _is_mojibake(text: str) -> bool:
@@ -164,7 +170,8 @@ def read_page(drawing: PageDrawing) -> PageContent:
     """One page's drawing → its text lines, table parts and pictures, in reading order."""
     n = drawing.number
     out = PageContent(number=n, height=float(drawing.height))
-    state = text_layer_state(drawing)
+    counts = glyph_counts(drawing)
+    state = text_layer_state(drawing, counts)
     if state == "blank":
         return out
     if state != "ok":
@@ -174,10 +181,10 @@ def read_page(drawing: PageDrawing) -> PageContent:
         out.warnings.append(f"page {n}: {why}, needs OCR")
         return out
     chars = drawing.chars
-    unmapped = [c for c in chars if is_unmapped(c["text"])]
+    unmapped = {t for t in counts if is_unmapped(t)}
     if unmapped:
-        chars = [c for c in chars if not is_unmapped(c["text"])]
-        out.warnings.append(f"page {n}: {len(unmapped)} glyphs without Unicode mapping dropped")
+        chars = [c for c in chars if c["text"] not in unmapped]
+        out.warnings.append(f"page {n}: {sum(counts[t] for t in unmapped)} glyphs without Unicode mapping dropped")
     tables = find_table_parts(drawing.rulings, chars, n)
     for t in tables:
         out.items.append((t.bbox[1], t))
