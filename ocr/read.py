@@ -335,8 +335,8 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
 def cell_alternatives(lines: list[tuple[str, tuple[tuple[int, str], ...]]]) -> tuple[str, ...]:
     """The other numbers a cell may hold, from its lines' digit readings and their doubtful
     digits' runners-up (`Reading.digit_alts`): every combination of read and runner-up digits
-    but the read one, each a well-formed number (no leading zero). () when no digit is
-    doubtful, or more than MAX_DOUBTFUL_DIGITS are."""
+    but the read one, each a well-formed number (no leading zero). () when no digit has a
+    runner-up, or more than MAX_DOUBTFUL_DIGITS have."""
     read = "".join(d for d, _ in lines)
     choices: list[tuple[int, str]] = []
     offset = 0
