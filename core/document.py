@@ -27,6 +27,11 @@ class Provenance:
     bbox: BBox | None = None
     method: Method = "text"
     confidence: float = 1.0
+    alternatives: tuple[str, ...] = ()
+    """OCR only: other texts the recogniser found plausible where it was unsure of a digit
+    (a doubtful "8" whose runner-up was "6": ("6",)). `confidence` stays that of the text
+    read; the normalizer may take an alternative only where the table's arithmetic settles
+    it uniquely."""
 
 
 @dataclass
@@ -166,7 +171,10 @@ class ExtractedDocument:
         (`gongkai debug FILE --page N` draws the same tables' cells on the page.)"""
 
         def prov(p: Provenance) -> dict:
-            return {"page": p.page, "bbox": p.bbox, "method": p.method, "confidence": p.confidence}
+            d = {"page": p.page, "bbox": p.bbox, "method": p.method, "confidence": p.confidence}
+            if p.alternatives:
+                d["alternatives"] = list(p.alternatives)
+            return d
 
         out = []
         for b in self.blocks:

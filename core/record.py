@@ -27,6 +27,9 @@ class CellSource:
     table: int | None = None
     row: int | None = None
     col: int | None = None
+    alternatives: tuple[str, ...] = ()
+    """OCR only: other texts the recogniser found plausible for a doubtful digit of `raw`;
+    emitted (as `alternatives`) only when there are some."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -39,6 +42,8 @@ class CellSource:
         for k in ("table", "row", "col"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
+        if self.alternatives:
+            out["alternatives"] = list(self.alternatives)
         return out
 
 

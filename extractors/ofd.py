@@ -244,7 +244,7 @@ def _to_mm(block: Block) -> Block:
 
     def prov(p: Provenance) -> Provenance:
         return Provenance(page=p.page, bbox=_bbox_mm(p.bbox) if p.bbox else None, method=p.method,
-                          confidence=p.confidence)
+                          confidence=p.confidence, alternatives=p.alternatives)
 
     cells = [Cell(row=c.row, col=c.col, text=c.text, row_span=c.row_span, col_span=c.col_span, prov=prov(c.prov))
              for c in block.cells]

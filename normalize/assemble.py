@@ -7,6 +7,7 @@ from core import __version__
 from core.document import ExtractedDocument, ImageBlock, Table
 from core.record import CellSource, Finding, Record
 
+from . import candidates
 from . import metadata as meta
 from core import sections
 from core import template as T
@@ -45,13 +46,20 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
     from validate import check  # the validator depends on the record's shape, not the reverse
 
     rules = check(cells, template)
+    # where the recogniser kept runners-up for a doubtful digit, the arithmetic may settle it
+    choices = {c.code: c for c in candidates.choose(cells, provenance, rules, template, check, LOW_CONFIDENCE)}
+    taken = {code: c for code, c in choices.items() if c.value is not None and c.value != c.read}
+    if taken:
+        cells.update({code: c.value for code, c in taken.items()})
+        rules = check(cells, template)
+        findings += [candidates.chosen_finding(c, provenance[code]) for code, c in sorted(taken.items())]
     dropped = doubtful_reads(cells, provenance, rules)
     if dropped:  # what the recogniser was unsure of and the arithmetic does not back: not taken
         raw = {code: provenance.pop(code) for code in dropped}
         cells.update({code: None for code in dropped})
         rules = check(cells, template)
-        findings += [unbacked_read(code, src) for code, src in sorted(raw.items())]
-    findings += low_confidence(cells, provenance) + unreadable_cells(classified) + rules
+        findings += [unbacked_read(code, src, choices.get(code)) for code, src in sorted(raw.items())]
+    findings += low_confidence(cells, provenance, skip=set(taken)) + unreadable_cells(classified) + rules
     record = Record(
         agency=agency,
         region=_region(agency, doc, year),
@@ -276,10 +284,11 @@ def doubtful_reads(cells: dict, provenance: dict[str, CellSource], rules: list[F
             if code in named and src.method == "ocr" and src.confidence < LOW_CONFIDENCE and cells.get(code) is not None}
 
 
-def unbacked_read(code: str, src: CellSource) -> Finding:
+def unbacked_read(code: str, src: CellSource, choice: candidates.Choice | None = None) -> Finding:
+    why = candidates.unsettled_note(choice) if choice and choice.why else ""
     return Finding("cell.low_confidence", f"{code}: read {src.raw!r} with confidence {src.confidence:.2f}, and the "
-                   "table's arithmetic fails with it; left null", cells=(code,), column=code.rsplit(".", 1)[-1],
-                   table=_table_of(code))
+                   f"table's arithmetic fails with it{why}; left null", cells=(code,),
+                   column=code.rsplit(".", 1)[-1], table=_table_of(code))
 
 
 def _table_of(code: str) -> str | None:
@@ -287,10 +296,12 @@ def _table_of(code: str) -> str | None:
     return d.table if d else None
 
 
-def low_confidence(cells: dict, provenance: dict[str, CellSource]) -> list[Finding]:
+def low_confidence(cells: dict, provenance: dict[str, CellSource], skip: set[str] = frozenset()) -> list[Finding]:
+    """A finding for each cell read below `LOW_CONFIDENCE`, except those in `skip` (chosen
+    among the recogniser's candidates: their finding says so already)."""
     out = []
     for code, src in provenance.items():
-        if src.confidence < LOW_CONFIDENCE and src.method != "inferred":
+        if src.confidence < LOW_CONFIDENCE and src.method != "inferred" and code not in skip:
             out.append(Finding("cell.low_confidence", f"{code} read as {cells.get(code)!r} from {src.raw!r} "
                                f"with confidence {src.confidence:.2f}", actual=cells.get(code), cells=(code,),
                                column=code.rsplit(".", 1)[-1]))

@@ -37,7 +37,8 @@ class ValueCell:
     def source(self, money: bool = False) -> CellSource:
         p = self.cell.prov
         return CellSource(page=p.page, bbox=p.bbox, method=p.method, confidence=p.confidence,
-                          raw=self.cell.text.strip(), table=self.table, row=self.cell.row, col=self.cell.col)
+                          raw=self.cell.text.strip(), table=self.table, row=self.cell.row, col=self.cell.col,
+                          alternatives=p.alternatives)
 
 
 @dataclass

@@ -163,6 +163,10 @@ class Reading:
     min_score: float
     digits: str = ""
     digits_min: float = 0.0
+    digit_alts: tuple[tuple[int, str], ...] = ()
+    """For each doubtful digit of `digits` (probability below `ALT_DOUBT`): its position in
+    `digits` and the other digits the recogniser saw there (probability ≥ `ALT_MIN`, likelier
+    first, at most `ALT_MAX`). Empty when every digit is sure or no other digit is likely."""
 
 
 DIGIT_SHAPES: dict[str, str] = {
@@ -170,6 +174,19 @@ DIGIT_SHAPES: dict[str, str] = {
 }
 """Each number character and the glyphs a recogniser may confuse it with (unambiguous ones only)."""
 DIGIT_CHARS = "".join(DIGIT_SHAPES)
+
+ALT_DOUBT = 0.8
+"""A digit read with a lower (merged) probability is doubtful and keeps its runners-up. The
+same line as the normalizer's `LOW_CONFIDENCE`: a cell's confidence is its least sure
+digit's, so only a digit that makes its cell doubtful can have alternatives — a cell read
+surely is never second-guessed."""
+ALT_MIN = 0.1
+"""A runner-up digit is kept only with at least this probability at the glyph. An 8 stained
+or blurred towards a 6 gives the 6 a share of 0.2–0.5; classes below a tenth are the
+softmax's background, and keeping them would let the arithmetic pick a digit the recogniser
+never really saw (every extra candidate is one more way for a sum to fit by chance)."""
+ALT_MAX = 2
+"""At most this many runners-up per doubtful digit (the second and third best)."""
 
 
 def digit_classes(charset: list[str]) -> list[list[int]]:
@@ -189,11 +206,41 @@ def ctc_decode(probs: np.ndarray, charset: list[str], classes: list[list[int]] |
     out = []
     for n in range(len(idx)):
         text, mean, low = _greedy(idx[n], best[n], lambda i: charset[i])
-        digits, dmin = "", 0.0
+        digits, dmin, alts = "", 0.0, ()
         if merged is not None:
-            digits, _, dmin = _greedy(merged[n].argmax(axis=1), merged[n].max(axis=1), lambda i: DIGIT_CHARS[i - 1])
-        out.append(Reading(text, mean, low, digits, dmin))
+            didx, dbest = merged[n].argmax(axis=1), merged[n].max(axis=1)
+            digits, _, dmin = _greedy(didx, dbest, lambda i: DIGIT_CHARS[i - 1])
+            if dmin < ALT_DOUBT:  # the usual case, a sure line, costs nothing more
+                alts = digit_alternatives(merged[n], didx)
+        out.append(Reading(text, mean, low, digits, dmin, alts))
     return out
+
+
+def digit_alternatives(merged: np.ndarray, idx: np.ndarray) -> tuple[tuple[int, str], ...]:
+    """The runners-up of each doubtful digit of one line's digit reading: `merged` is the
+    (timesteps, 1 + len(DIGIT_CHARS)) probabilities (blank first), `idx` its argmax. A glyph
+    spans a run of timesteps with the same best class; a runner-up's probability is its
+    highest over that run. Positions count the characters `_greedy` emits."""
+    out = []
+    pos = -1
+    t, steps = 0, len(idx)
+    while t < steps:
+        c = int(idx[t])
+        end = t + 1
+        while end < steps and idx[end] == c:
+            end += 1
+        if c != 0:
+            pos += 1
+            ch = DIGIT_CHARS[c - 1]
+            if ch.isdigit() and merged[t, c] < ALT_DOUBT:
+                # the digit classes are 1..10 of `merged` ("0".."9", DIGIT_SHAPES' order)
+                run = merged[t:end, 1:11].max(axis=0)
+                others = [(float(run[d]), str(d)) for d in range(10) if str(d) != ch and run[d] >= ALT_MIN]
+                others.sort(reverse=True)
+                if others:
+                    out.append((pos, "".join(d for _, d in others[:ALT_MAX])))
+        t = end
+    return tuple(out)
 
 
 def _greedy(idx: np.ndarray, p: np.ndarray, char) -> tuple[str, float, float]:

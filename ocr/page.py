@@ -112,7 +112,7 @@ def to_table(scan: G.PageScan, grid: G.TableGrid, cells: list[R.ReadCell], place
     for rc in cells:
         c = rc.cell
         prov = Provenance(page=place.page, bbox=place.bbox(scan.to_source(c.bbox)), method="ocr",
-                          confidence=rc.confidence)
+                          confidence=rc.confidence, alternatives=rc.alternatives)
         out.append(Cell(row=c.row, col=c.col, text=rc.text, row_span=c.row_span, col_span=c.col_span, prov=prov))
     conf = min((rc.confidence for rc in cells if rc.text), default=1.0)
     prov = Provenance(page=place.page, bbox=place.bbox(scan.to_source(grid.bbox)), method="ocr",
@@ -136,7 +136,8 @@ def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
         text = "".join(b.text for b in parts)
         digits = "".join(b.digits for b in parts)
         if R.digit_like(text) and R.is_number(digits):
-            cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text))
+            cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text,
+                                    alternatives=R.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))
         else:
             cells.append(R.ReadCell(c, text, round(min(b.score for b in parts), 4)))
     table = to_table(scan, found.grid, cells, place)

@@ -21,6 +21,7 @@ identical "0" glyph images of a clean picture once.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ DEBRIS_DIGITS = 0.3
 """A letter in a column of numbers is taken as the digit it most resembles only if that digit
 reading has at least this probability (then reported as doubtful); below, the cell is read
 as empty."""
+MAX_DOUBTFUL_DIGITS = 2
+"""A number with more doubtful digits than this gets no alternatives: with every digit in
+question, the arithmetic would be choosing a number, not a reading (and the combinations
+grow as the product of the runners-up)."""
 MIN_TEXT_SCORE = 0.5
 """Lines outside tables recognised with a lower score are dropped (noise, seals, photos)."""
 
@@ -77,6 +82,8 @@ class ReadCell:
     text: str
     confidence: float
     fixed: bool = False  # a confusion fix was applied
+    alternatives: tuple[str, ...] = ()
+    """Other numbers the recogniser found plausible for a doubtful number (`cell_alternatives`)."""
 
 
 @dataclass
@@ -88,6 +95,7 @@ class TextLine:
     score: float
     digits: str = ""
     digits_min: float = 0.0
+    digit_alts: tuple[tuple[int, str], ...] = ()
 
 
 # --- images for the recogniser -------------------------------------------------------------
@@ -303,7 +311,8 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
                 out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
                 continue
             out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
-                                fixed="".join(text.split()) != digits))
+                                fixed="".join(text.split()) != digits,
+                                alternatives=cell_alternatives([(r.digits, r.digit_alts) for r in rs])))
             continue
         if in_numbers and is_debris(text):
             # a stained number, or a stray mark in an empty cell: in a column of numbers a
@@ -321,6 +330,33 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
         out.append(ReadCell(c, text, round(conf, 4)))
     return out
+
+
+def cell_alternatives(lines: list[tuple[str, tuple[tuple[int, str], ...]]]) -> tuple[str, ...]:
+    """The other numbers a cell may hold, from its lines' digit readings and their doubtful
+    digits' runners-up (`Reading.digit_alts`): every combination of read and runner-up digits
+    but the read one, each a well-formed number (no leading zero). () when no digit has a
+    runner-up, or more than MAX_DOUBTFUL_DIGITS have."""
+    read = "".join(d for d, _ in lines)
+    choices: list[tuple[int, str]] = []
+    offset = 0
+    for digits, alts in lines:
+        choices.extend((offset + pos, others) for pos, others in alts)
+        offset += len(digits)
+    if not choices or len(choices) > MAX_DOUBTFUL_DIGITS:
+        return ()
+    out = []
+    for combo in itertools.product(*[read[pos] + others for pos, others in choices]):
+        chars = list(read)
+        for (pos, _), ch in zip(choices, combo):
+            chars[pos] = ch
+        text = "".join(chars)
+        if text != read and is_number(text) and not _LEADING_ZERO.match(text):
+            out.append(text)
+    return tuple(out)
+
+
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
 DASH_LIKE = frozenset({"一", "ー", "－", "_", "＿", "__", "一一"})
@@ -433,7 +469,7 @@ def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[PixelBox] = ()
         text, score = r.text.strip(), r.score
         if not text or score < MIN_TEXT_SCORE:
             continue
-        boxes.append(TextLine(text, box, score, r.digits, r.digits_min))
+        boxes.append(TextLine(text, box, score, r.digits, r.digits_min, r.digit_alts))
     return boxes
 
 

@@ -90,12 +90,16 @@ def test_cells_carry_ocr_provenance(engine):
     assert not [f for f in rec.findings if f.rule == "cell.low_confidence"]
 
 
-def _noisy_first_number(value: int, seed: int):
-    """Table 四 with its first number buried in heavy noise (a stain on a scan)."""
+def _noisy_first_number(value: int, seed: int, total: int | None = None):
+    """Table 四 with its first number buried in heavy noise (a stain on a scan); `total`
+    replaces the block's printed 总计 (T4_VALUES' 6 adds up only with a first number of 3)."""
     import numpy as np
     from PIL import Image, ImageFilter
 
-    img = F.render(F.table4_layout([value] + T4_VALUES[1:]), font_px=20).copy()
+    values = [value] + T4_VALUES[1:]
+    if total is not None:
+        values[4] = total
+    img = F.render(F.table4_layout(values), font_px=20).copy()
     y0, y1 = img.info["row_ys"][3], img.info["row_ys"][4]
     box = (46, y0 + 5, 94, y1 - 5)
     px = np.asarray(img.crop(box)).astype(np.float32)
@@ -126,6 +130,21 @@ def test_doubtful_cells_are_reported_never_silently_accepted(engine):
                 any("left null" in f.message for f in low), (value, cell.text, rec.findings)
         reported += bool(low)
     assert reported >= 1  # these stains do make doubtful readings
+
+
+def test_the_arithmetic_chooses_among_the_recognisers_candidates(engine):
+    """A stained digit misread with low confidence, its true shape the recogniser's runner-up
+    (a 3 read as "5", a 0 read as "6"): of the candidates, only the true one makes 行政复议's
+    总计 add up, and the record takes it — saying so — where it would otherwise be null."""
+    for value, seed in ((3, 1), (0, 9)):
+        pic = read_image(F.to_bgr(_noisy_first_number(value, seed, total=value + 3)))
+        (table,) = [b for b in pic.blocks if isinstance(b, Table)]
+        cell = next(c for c in table.cells if c.row == 3 and c.col == 0)
+        rec = to_record(ExtractedDocument(blocks=pic.blocks, format="image"))
+        assert cell.text != str(value) and str(value) in cell.prov.alternatives and cell.prov.confidence < 0.8
+        assert rec.cells["review.upheld"] == value
+        (f,) = [f for f in rec.findings if "review.upheld" in f.cells]
+        assert f.rule == "cell.low_confidence" and f"only {value} makes the table's arithmetic hold" in f.message
 
 
 def test_logo_is_left_as_a_picture(engine):
