@@ -19,6 +19,7 @@ leaves the doubtful cells null as before. Never a guess:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,7 +77,7 @@ def choose(cells: dict, provenance: dict[str, CellSource], rules: list[Finding],
         if any(len(o) == 1 for o in opts):
             # a doubtful cell with no runner-up could as well be the wrong one: not settled
             why = "a doubtful cell with no other candidate shares the failing rule"
-        elif len(group) > MAX_CELLS or _product(len(o) for o in opts) > MAX_COMBINATIONS:
+        elif len(group) > MAX_CELLS or math.prod(len(o) for o in opts) > MAX_COMBINATIONS:
             why = "too many doubtful cells to try"
         else:
             why = ""
@@ -122,29 +123,18 @@ def _groups(named: list[list[str]]) -> list[list[str]]:
     return list(groups.values())
 
 
-def _product(ns) -> int:
-    out = 1
-    for n in ns:
-        out *= n
-    return out
-
-
-def _fmt(v: int | float) -> str:
-    return str(v)
-
-
 def chosen_finding(choice: Choice, src: CellSource) -> Finding:
-    others = ", ".join(_fmt(v) for v in choice.candidates[1:])
+    others = ", ".join(str(v) for v in choice.candidates[1:])
     return Finding("cell.low_confidence",
                    f"{choice.code}: read {src.raw!r} with confidence {src.confidence:.2f} (the recogniser's other "
-                   f"candidates: {others}); only {_fmt(choice.value)} makes the table's arithmetic hold, and "
+                   f"candidates: {others}); only {str(choice.value)} makes the table's arithmetic hold, and "
                    f"was taken", actual=choice.value, cells=(choice.code,), column=choice.code.rsplit(".", 1)[-1],
                    table=_table_of(choice.code))
 
 
 def unsettled_note(choice: Choice) -> str:
     """Why the alternatives of a cell left null did not decide it, for its finding."""
-    others = ", ".join(_fmt(v) for v in choice.candidates[1:])
+    others = ", ".join(str(v) for v in choice.candidates[1:])
     return f"; the recogniser's other candidates ({others}) do not settle it: {choice.why}"
 
 
