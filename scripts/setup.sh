@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv sqlite3 fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui)
+# The AR PL and WenQuanYi faces are for the tests: offices print in them, and the picture and
+# PDF generators draw reports in every face installed (tests/ocr_degrade.py `faces`).
+APT_PACKAGES=(python3-venv sqlite3 fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei
+              libreoffice-writer-nogui libreoffice-calc-nogui)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
