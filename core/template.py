@@ -10,8 +10,10 @@ Sources: 国办公开办函〔2019〕60号 (format "2019", reports on 2019 and 2
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Literal
 
 Template = Literal["2019", "2021"]
@@ -237,8 +239,10 @@ def cell_codes(template: Template) -> tuple[str, ...]:
     return tuple(d.code for d in cell_defs(template))
 
 
-def all_cell_defs() -> dict[str, CellDef]:
-    """Every cell code of either template (the warehouse's `cell_labels`)."""
+@lru_cache(maxsize=1)
+def all_cell_defs() -> Mapping[str, CellDef]:
+    """Every cell code of either template (the warehouse's `cell_labels`); built once (the
+    normalizer asks per cell), read-only."""
     out: dict[str, CellDef] = {}
     for t in TEMPLATES:
         for d in cell_defs(t):
@@ -248,4 +252,4 @@ def all_cell_defs() -> dict[str, CellDef]:
                                       tuple(sorted(set(prev.templates) | set(d.templates))))
             else:
                 out[d.code] = d
-    return out
+    return MappingProxyType(out)
