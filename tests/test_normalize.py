@@ -241,7 +241,8 @@ def test_a_file_name_without_a_year_still_names_the_agency():
 
 
 @pytest.mark.parametrize("printed", ["22（其中修订16件）", "22（含修订16件）", "22（修订16件）", "22，其中修订16件",
-                                     "22件（其中修订16件）"])
+                                     "22件（其中修订16件）",
+                                     "22（含修订16(件)"])  # OCR: a bracket too many inside the note
 def test_a_cell_with_a_note_on_its_parts_is_its_first_number(printed):
     assert parse(printed).value == 22
 
