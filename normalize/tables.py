@@ -256,18 +256,40 @@ def _group_after(rkey: str | None, group: str | None) -> str | None:
 
 
 def apply_column_map(heads: list[str]) -> dict[int, str]:
-    """Grid column → table 三 column key, from the header texts above each column."""
+    """Grid column → table 三 column key, from the header texts above each column.
+
+    A header printed or read with a character wrong (OCR: 自然文 for 自然人) still names its
+    column where it is the only one left: one template column unnamed, and one header
+    between its named neighbours that resembles its label (`COLUMN_LEFT_FLOOR`)."""
     strip = [labels.squash(h) for h in T.APPLY_HEADER_LABELS]
     out: dict[int, str] = {}
+    leaves: dict[int, str] = {}
     for k, h in enumerate(heads):
         parts = [p for p in h.split("|") if p and p not in strip]
         if not parts:
             continue
-        leaf = labels.key(parts[-1])
+        leaf = leaves[k] = labels.key(parts[-1])
         for c in T.APPLY_COLUMNS:
             if leaf == labels.key(c.label):
                 out[k] = c.key
+    order = [c.key for c in T.APPLY_COLUMNS]
+    left = [i for i, key in enumerate(order) if key not in out.values()]
+    if len(left) == 1 and len(set(out.values())) == len(out):
+        i = left[0]
+        at = {key: k for k, key in out.items()}
+        lo = max((at[key] for key in order[:i] if key in at), default=-1)
+        hi = min((at[key] for key in order[i + 1:] if key in at), default=len(heads))
+        label = labels.key(T.APPLY_COLUMNS[i].label)
+        near = [k for k, leaf in leaves.items() if lo < k < hi and k not in out
+                and labels.similarity(leaf, label) >= COLUMN_LEFT_FLOOR]
+        if len(near) == 1:
+            out[near[0]] = order[i]
     return out
+
+
+COLUMN_LEFT_FLOOR = 0.5
+"""The one table 三 header left unnamed must resemble its column's label this much (自然文
+and 自然人: 0.67); a spacer's stray mark or the row-label column's note never does."""
 
 
 def _is_apply_label(text: str) -> bool:

@@ -110,6 +110,28 @@ def test_real_grid_columns_are_read_from_the_header_labels():
     assert rec.cells["apply.new.natural_person"] == 7
 
 
+def test_a_header_read_with_a_character_wrong_still_names_the_one_column_left():
+    # OCR read 自然人 as 自然文, and the row's 总计 is printed blank: the header names the
+    # column by elimination, so the blank stays the total's and the six values keep theirs
+    header = ["", "自然文", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    cells += [Cell(1, 0, T.APPLY_ROWS[0].label)] + [Cell(1, k, str(k)) for k in range(1, 7)] + [Cell(1, 7, "")]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert rec.cells["apply.new.natural_person"] == 1 and rec.cells["apply.new.other_org"] == 6
+    assert rec.cells["apply.new.total"] is None
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+
+
+def test_a_header_unlike_the_column_left_names_nothing():
+    from normalize.tables import apply_column_map
+
+    heads = ["", "申请人情况|备注", "申请人情况|法人或其他组织|商业企业", "申请人情况|法人或其他组织|科研机构",
+             "申请人情况|法人或其他组织|社会公益组织", "申请人情况|法人或其他组织|法律服务机构",
+             "申请人情况|法人或其他组织|其他", "申请人情况|总计"]
+    assert "natural_person" not in apply_column_map(heads).values()
+    assert apply_column_map([h.replace("备注", "自然入") for h in heads])[1] == "natural_person"
+
+
 def test_blank_grid_cells_are_null_and_keep_their_column():
     cells = [Cell(0, k, t) for k, t in enumerate(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"])]
     cells += [Cell(1, 0, "规章"), Cell(1, 1, "2"), Cell(1, 2, ""), Cell(1, 3, "/")]
