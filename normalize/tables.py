@@ -331,9 +331,10 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
     matched: list[tuple[Row, str]] = []
     for row in rows:
         rkey, group = match_apply_row(row, group)
-        # Header rows come first and carry labels such as 总计 but no values; a labelled row
-        # without values after the data has started is a printed row of blank cells.
-        if rkey and (row.values or matched):
+        # Header rows come first and carry labels such as 总计 but no values (or a stray
+        # null mark, "_" in a spacer column's header cell); a labelled row without values
+        # after the data has started is a printed row of blank cells.
+        if rkey and (row.values or matched) and not (not matched and _header_row(row)):
             matched.append((row, rkey))
         elif row.values and len(row.values) >= 3 and row.labels:
             out.findings.append(Finding("row.unknown_label", f"table 三: unknown row label {row.text!r}",
@@ -362,6 +363,14 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         for col, v in assigned.items():
             out.put(f"apply.{rkey}.{col}", v.parsed().value, v.source())
     return colmap if _complete(colmap) else prev_colmap
+
+
+_COLUMN_KEYS = {labels.key(c.label) for c in T.APPLY_COLUMNS}
+
+
+def _header_row(row: Row) -> bool:
+    """A row of column headers (its leaf is a column's label, 总计 or 自然人) without a number."""
+    return labels.key(row.leaf) in _COLUMN_KEYS and all(v.parsed().value is None for v in row.values)
 
 
 def _with_printed_apply_blanks(table: Table, row: Row, width: int) -> Row | None:

@@ -122,6 +122,18 @@ def test_a_header_read_with_a_character_wrong_still_names_the_one_column_left():
     assert not [f for f in rec.findings if f.rule == "row.incomplete"]
 
 
+def test_a_null_mark_in_a_header_row_does_not_make_it_the_total_row():
+    # a spacer column's header cell printed "—" (or read so): the header row ending in 总计
+    # is no data row, and （七）总计 keeps its values
+    header = [T.APPLY_NOTE, "—", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    for r, row in enumerate(T.apply_rows("2021"), start=1):
+        cells += [Cell(r, 0, row.label), Cell(r, 1, "")] + [Cell(r, 2 + k, str(k)) for k in range(7)]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert [rec.cells[f"apply.result_total.{c.key}"] for c in T.APPLY_COLUMNS] == list(range(7))
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+
+
 def test_a_header_unlike_the_column_left_names_nothing():
     from normalize.tables import apply_column_map
 
