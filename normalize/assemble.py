@@ -51,7 +51,9 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
         cells.update({code: None for code in dropped})
         rules = check(cells, template)
         findings += [unbacked_read(code, src) for code, src in sorted(raw.items())]
-    findings += low_confidence(cells, provenance) + unreadable_cells(classified) + rules
+    unparsed = {code for f in findings if f.rule == "cell.unparsed" for code in f.cells}  # one finding a cell
+    findings += (low_confidence(cells, {k: v for k, v in provenance.items() if k not in unparsed})
+                 + unreadable_cells(classified) + rules)
     record = Record(
         agency=agency,
         region=_region(agency, doc, year),

@@ -35,7 +35,20 @@ class TableMapping:
     table_index: int | None = None  # the table being mapped: its index among the document's tables
 
     def put(self, code: str, value, source: CellSource) -> None:
-        self.cells.setdefault(code, (value, source))
+        if code in self.cells:
+            return
+        self.cells[code] = (value, source)
+        if value is None and source.raw and not is_value_token(source.raw):
+            # a value cell that prints neither a number, a null marker nor a number with a
+            # note on its parts ("2（3）"): no number is better than a guessed one
+            self.findings.append(Finding("cell.unparsed", f"{code}: the cell prints {source.raw!r}, which is no "
+                                         "number; left null", cells=(code,), column=code.rsplit(".", 1)[-1],
+                                         table=_table_of_code(code)))
+
+
+def _table_of_code(code: str) -> str | None:
+    d = T.all_cell_defs().get(code)
+    return d.table if d else None
 
 
 # ---- classification ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The normalizer: labels, values, table mapping, inference, metadata — on hand-made inputs."""
 import pytest
 
-from core.document import Cell, ExtractedDocument, Table, TextBlock
+from core.document import Cell, ExtractedDocument, Provenance, Table, TextBlock
 from core import labels
 from core import template as T
 from normalize.metadata import parse_date, published_date, reporting_year, title_and_agency
@@ -296,3 +296,39 @@ def test_a_sentence_under_a_table_is_no_row():
     from normalize.tables import is_row_label
     assert _text_row("行政事业性收费 1.5", is_row_label) == ["行政事业性收费", "1.5"]
     assert _text_row("本年行政事业性收费 0 元", is_row_label) is None
+
+
+def _apply_grid(values_by_row, prov=None):
+    header = [T.APPLY_NOTE, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    for r, row in enumerate(T.apply_rows("2021"), start=1):
+        texts = values_by_row.get(row.key, ["0"] * 7)
+        cells += [Cell(r, 0, row.label)] + [Cell(r, 1 + k, t, prov=prov or Provenance()) for k, t in enumerate(texts)]
+    return Table(cells=cells)
+
+
+@pytest.mark.parametrize("shape", ["grid", "flat"])
+def test_a_value_cell_that_is_no_number_is_null_with_one_finding(shape):
+    # "2（3）": a number and a bracket that is no note on its parts; the row keeps its label
+    # and its other values, the cell is null, and the record says which cell it could not read
+    granted = ["2（3）", "1", "0", "0", "0", "0", "3"]
+    table = _apply_grid({"granted": granted}) if shape == "grid" else _flat(_apply_rows({"granted": granted}))
+    rec = to_record(_doc(table))
+    assert rec.cells["apply.granted.natural_person"] is None
+    assert [rec.cells[f"apply.granted.{c}"] for c in ("commercial", "total")] == [1, 3]
+    (unparsed,) = [f for f in rec.findings if f.rule.startswith(("cell.", "row."))]
+    assert unparsed.rule == "cell.unparsed" and unparsed.cells == ("apply.granted.natural_person",)
+    assert unparsed.table == "applications"
+
+
+def test_printed_blanks_and_notes_are_no_unparsed_cells():
+    rec = to_record(_doc(_apply_grid({"granted": ["3（含转办1件）", "/", "—", "", "无", "0", "3"]})))
+    assert rec.cells["apply.granted.natural_person"] == 3
+    assert not [f for f in rec.findings if f.rule.startswith(("cell.", "row."))]
+
+
+def test_an_unparsed_ocr_cell_read_unsure_is_reported_once():
+    ocr = Provenance(method="ocr", confidence=0.5)
+    rec = to_record(_doc(_apply_grid({"granted": ["2（3）", "1", "0", "0", "0", "0", "3"]}, prov=ocr)))
+    about = [f for f in rec.findings if "apply.granted.natural_person" in f.cells]
+    assert [f.rule for f in about] == ["cell.unparsed"]
