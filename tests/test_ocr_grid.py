@@ -201,3 +201,25 @@ def test_different_tables_are_not_joined():
     assert not stitch.continues(t2, t3)
     far = _part(5, [50, 110, 300, 340, 380, 420, 460, 500], 3)
     assert not stitch.continues(t3, far)  # not the next page
+
+
+def test_a_line_read_as_nothing_is_read_again_wider():
+    """A lone narrow glyph gives the recogniser too few steps: a clean "0" in a scanned
+    table came back empty. The line is read again with white margins widening it; a line
+    that still reads as nothing stays empty (unreadable, reported), never made up."""
+    from ocr.read import RETRY_WIDTH, retry_empty
+
+    class Narrow:  # reads a crop only when it is wide enough
+        calls = 0
+
+        def recognize(self, crops):
+            Narrow.calls += 1
+            return [Reading("0", 0.95, 0.95, "0", 0.99) if c.shape[1] >= RETRY_WIDTH * c.shape[0] - 1
+                    else Reading("", 0.0, 0.0) for c in crops]
+
+    narrow, wide = np.full((44, 26), 255, np.uint8), np.full((44, 80), 255, np.uint8)
+    first = Narrow().recognize([narrow, wide])
+    assert [r.text for r in first] == ["", "0"]
+    assert [r.text for r in retry_empty(Narrow(), [narrow, wide], first)] == ["0", "0"]
+    blank = [Reading("", 0.0, 0.0)]
+    assert retry_empty(type("Never", (), {"recognize": lambda self, c: blank})(), [narrow], blank)[0].text == ""
