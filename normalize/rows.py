@@ -78,7 +78,7 @@ def _flat_rows(table: Table) -> list[Row]:
         for c in cells:
             t = labels.squash(c.text)
             if t:  # a blank is padding or a lost cell: a flattened row cannot tell which
-                items.append((c, None, _kind(c.text)))
+                items.append((c, None, _kind(t)))
         out.append(_row(i, items))
     return out
 
@@ -94,8 +94,9 @@ def _grid_rows(table: Table) -> list[Row]:
             if c is None or id(c) in seen:
                 continue
             seen.add(id(c))
-            if labels.squash(c.text):
-                items.append((c, k, _kind(c.text)))
+            t = labels.squash(c.text)
+            if t:
+                items.append((c, k, _kind(t)))
         lines.append(items)
     # a value cell whose text does not parse stands in a column of values (of other rows)
     value_cols: dict[int, set[int]] = {}
