@@ -21,10 +21,11 @@ _COUNT_UNIT = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(件|条|个|项|次|人次|�
 
 # A number followed by a note about its parts (NFKC has made brackets and commas ASCII): in
 # brackets, with or without 其中 ("22（其中修订16件）", "22（修订16件）"), or after a comma
-# ("22，其中修订16件"), or in a bracket whose closing half was lost ("22（其中修订16件,").
+# ("22，其中修订16件"), or in a bracket opened by 其中/含/包括 whatever follows it: its closing
+# half lost ("22（其中修订16件,"), or a bracket too many read by OCR ("3（含转办1(件)").
 _TRAILING_NOTE = re.compile(r"^([+-]?[\d,]*\d(?:\.\d+)?(?:件|条|个|项|次|宗|起|万元|元)?)"
                             r"(?:\([^()]*[\u4e00-\u9fff][^()]*\)|[,;:](?:其中|含|包括)[^()]*"
-                            r"|\((?:其中|含|包括)[^()]*)$")  # the last: its ")" lost (OCR, a cut cell)
+                            r"|\((?:其中|含|包括).*)$")  # the last: its brackets unbalanced (OCR, a cut cell)
 
 
 @dataclass(frozen=True)

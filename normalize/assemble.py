@@ -59,7 +59,9 @@ def to_record(doc: ExtractedDocument, source: dict | None = None) -> Record:
         cells.update({code: None for code in dropped})
         rules = check(cells, template)
         findings += [unbacked_read(code, src, choices.get(code)) for code, src in sorted(raw.items())]
-    findings += low_confidence(cells, provenance, skip=set(taken)) + unreadable_cells(classified) + rules
+    unparsed = {code for f in findings if f.rule == "cell.unparsed" for code in f.cells}  # one finding a cell
+    findings += (low_confidence(cells, provenance, skip=set(taken) | unparsed)
+                 + unreadable_cells(classified) + rules)
     record = Record(
         agency=agency,
         region=_region(agency, doc, year),
@@ -298,7 +300,7 @@ def _table_of(code: str) -> str | None:
 
 def low_confidence(cells: dict, provenance: dict[str, CellSource], skip: set[str] = frozenset()) -> list[Finding]:
     """A finding for each cell read below `LOW_CONFIDENCE`, except those in `skip` (chosen
-    among the recogniser's candidates: their finding says so already)."""
+    among the recogniser's candidates, or reported unparsed: a finding says so already)."""
     out = []
     for code, src in provenance.items():
         if src.confidence < LOW_CONFIDENCE and src.method != "inferred" and code not in skip:

@@ -11,6 +11,7 @@ printed null marker such as "/") with the grid column each came from when that i
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from core.document import Cell, Table
 from core.record import CellSource
 
 from core import labels
-from core.values import Parsed, is_value_token, parse
+from core.values import Parsed, clean, is_value_token, parse
 
 
 @dataclass
@@ -74,41 +75,69 @@ def table_rows(table: Table, index: int | None = None) -> list[Row]:
 def _flat_rows(table: Table) -> list[Row]:
     out = []
     for i, cells in enumerate(table.rows()):
-        row = Row(i, [])
+        items = []
         for c in cells:
             t = labels.squash(c.text)
-            if not t:
-                continue  # padding or a lost cell: a flattened row cannot tell which
-            if is_value_token(t):
-                row.values.append(ValueCell(c, None))
-            else:
-                row.labels.append(c.text.strip())
-        out.append(row)
+            if t:  # a blank is padding or a lost cell: a flattened row cannot tell which
+                items.append((c, None, _kind(t)))
+        out.append(_row(i, items))
     return out
 
 
 def _grid_rows(table: Table) -> list[Row]:
     """Each grid row, with spanning cells repeated; a cell counts once per row."""
     grid = table.grid()
-    out = []
-    for i, line in enumerate(grid):
-        row = Row(i, [])
+    lines = []
+    for line in grid:
+        items = []
         seen: set[int] = set()
         for k, c in enumerate(line):
             if c is None or id(c) in seen:
                 continue
             seen.add(id(c))
             t = labels.squash(c.text)
-            if not t:
-                continue
-            if is_value_token(t):
-                row.values.append(ValueCell(c, k))
-            else:
-                row.labels.append(c.text.strip())
+            if t:
+                items.append((c, k, _kind(t)))
+        lines.append(items)
+    # a value cell whose text does not parse stands in a column of values (of other rows)
+    value_cols: dict[int, set[int]] = {}
+    for i, items in enumerate(lines):
+        for c, k, kind in items:
+            if kind == "value" and c.col_span == 1:
+                value_cols.setdefault(k, set()).add(i)
+    return [_row(i, [(c, k, kind) if kind != "unparsed" or value_cols.get(k, set()) - {i} else (c, k, "label")
+                     for c, k, kind in items]) for i, items in enumerate(lines)]
+
+
+def _kind(text: str) -> str:
+    """"value" (a number, a null marker, a number with a note on its parts), "unparsed" (it
+    starts as a number but is none: "2（3）", an OCR slip in a note), or "label"."""
+    if is_value_token(text):
+        return "value"
+    t = clean(text)
+    return "unparsed" if _NUMBER_START.match(t) and labels.enum_number(t) is None else "label"
+
+
+_NUMBER_START = re.compile(r"^[+-]?\d")
+
+
+def _row(index: int, items: list[tuple[Cell, int | None, str]]) -> Row:
+    """A row from its non-blank cells, left to right. A cell that starts as a number but does
+    not parse is a value cell (null; the mapping reports it) where it stands among
+    the row's values: the row has a value, and only values follow it; else it is a label."""
+    row = Row(index, [])
+    has_value = any(kind == "value" for _, _, kind in items)
+    for j, (c, k, kind) in enumerate(items):
+        if kind == "unparsed" and not (has_value and all(x != "label" for _, _, x in items[j + 1:])):
+            kind = "label"
+        if kind == "label":
+            row.labels.append(c.text.strip())
+            if k is not None:
                 row.label_cols.append(k)
                 row.label_ids.append(id(c))
-        out.append(row)
-    return out
+        else:
+            row.values.append(ValueCell(c, k))
+    return row
 
 
 def merge_fragments(rows: list[Row], known: Callable[[str], bool]) -> list[Row]:

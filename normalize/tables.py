@@ -35,7 +35,20 @@ class TableMapping:
     table_index: int | None = None  # the table being mapped: its index among the document's tables
 
     def put(self, code: str, value, source: CellSource) -> None:
-        self.cells.setdefault(code, (value, source))
+        if code in self.cells:
+            return
+        self.cells[code] = (value, source)
+        if value is None and source.raw and not is_value_token(source.raw):
+            # a value cell that prints neither a number, a null marker nor a number with a
+            # note on its parts ("2（3）"): no number is better than a guessed one
+            self.findings.append(Finding("cell.unparsed", f"{code}: the cell prints {source.raw!r}, which is no "
+                                         "number; left null", cells=(code,), column=code.rsplit(".", 1)[-1],
+                                         table=_table_of_code(code)))
+
+
+def _table_of_code(code: str) -> str | None:
+    d = T.all_cell_defs().get(code)
+    return d.table if d else None
 
 
 # ---- classification ------------------------------------------------------------------------
@@ -256,18 +269,40 @@ def _group_after(rkey: str | None, group: str | None) -> str | None:
 
 
 def apply_column_map(heads: list[str]) -> dict[int, str]:
-    """Grid column → table 三 column key, from the header texts above each column."""
+    """Grid column → table 三 column key, from the header texts above each column.
+
+    A header printed or read with a character wrong (OCR: 自然文 for 自然人) still names its
+    column where it is the only one left: one template column unnamed, and one header
+    between its named neighbours that resembles its label (`COLUMN_LEFT_FLOOR`)."""
     strip = [labels.squash(h) for h in T.APPLY_HEADER_LABELS]
     out: dict[int, str] = {}
+    leaves: dict[int, str] = {}
     for k, h in enumerate(heads):
         parts = [p for p in h.split("|") if p and p not in strip]
         if not parts:
             continue
-        leaf = labels.key(parts[-1])
+        leaf = leaves[k] = labels.key(parts[-1])
         for c in T.APPLY_COLUMNS:
             if leaf == labels.key(c.label):
                 out[k] = c.key
+    order = [c.key for c in T.APPLY_COLUMNS]
+    left = [i for i, key in enumerate(order) if key not in out.values()]
+    if len(left) == 1 and len(set(out.values())) == len(out):
+        i = left[0]
+        at = {key: k for k, key in out.items()}
+        lo = max((at[key] for key in order[:i] if key in at), default=-1)
+        hi = min((at[key] for key in order[i + 1:] if key in at), default=len(heads))
+        label = labels.key(T.APPLY_COLUMNS[i].label)
+        near = [k for k, leaf in leaves.items() if lo < k < hi and k not in out
+                and labels.similarity(leaf, label) >= COLUMN_LEFT_FLOOR]
+        if len(near) == 1:
+            out[near[0]] = order[i]
     return out
+
+
+COLUMN_LEFT_FLOOR = 0.5
+"""The one table 三 header left unnamed must resemble its column's label this much (自然文
+and 自然人: 0.67); a spacer's stray mark or the row-label column's note never does."""
 
 
 def _is_apply_label(text: str) -> bool:
@@ -309,9 +344,10 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
     matched: list[tuple[Row, str]] = []
     for row in rows:
         rkey, group = match_apply_row(row, group)
-        # Header rows come first and carry labels such as 总计 but no values; a labelled row
-        # without values after the data has started is a printed row of blank cells.
-        if rkey and (row.values or matched):
+        # Header rows come first and carry labels such as 总计 but no values (or a stray
+        # null mark, "_" in a spacer column's header cell); a labelled row without values
+        # after the data has started is a printed row of blank cells.
+        if rkey and (row.values or matched) and not (not matched and _header_row(row)):
             matched.append((row, rkey))
         elif row.values and len(row.values) >= 3 and row.labels:
             out.findings.append(Finding("row.unknown_label", f"table 三: unknown row label {row.text!r}",
@@ -340,6 +376,14 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         for col, v in assigned.items():
             out.put(f"apply.{rkey}.{col}", v.parsed().value, v.source())
     return colmap if _complete(colmap) else prev_colmap
+
+
+_COLUMN_KEYS = {labels.key(c.label) for c in T.APPLY_COLUMNS}
+
+
+def _header_row(row: Row) -> bool:
+    """A row of column headers (its leaf is a column's label, 总计 or 自然人) without a number."""
+    return labels.key(row.leaf) in _COLUMN_KEYS and all(v.parsed().value is None for v in row.values)
 
 
 def _with_printed_apply_blanks(table: Table, row: Row, width: int) -> Row | None:

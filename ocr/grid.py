@@ -813,6 +813,33 @@ def positions_to_cells(rows: list[int], cols: list[int], h_mask: np.ndarray, v_m
     return out
 
 
+def short_rulings(rows: list[int], cols: list[int], ink: np.ndarray, h_kept: np.ndarray, tol: int,
+                  text_h: float) -> list[Segment]:
+    """Row borders across a column too narrow for the line opening to see (an empty spacer
+    column, narrower than `H_KERNEL` text heights): ink on a row boundary that runs, one
+    ruling thick, from the column's left ruling to its right one. Missed, the two cells
+    merge and the stub is read as text ("_"). A glyph's stroke is no such bar: it does not
+    reach both rulings of a column at least a glyph wide, nor lie on a row boundary."""
+    out = []
+    thick = max(3, int(round(text_h / 6)))
+    for c in range(len(cols) - 1):
+        a, b = cols[c], cols[c + 1]
+        if b - a >= H_KERNEL * text_h or b - a < 1.2 * text_h:
+            continue
+        for y in rows[1:-1]:
+            if _coverage(h_kept, "h", y, a, b, tol) >= BORDER_COVERAGE:
+                continue
+            band = ink[max(0, y - tol): y + tol + 1, a: b + 1] > 0
+            if band.size == 0:
+                continue
+            full = np.flatnonzero(band.mean(axis=1) >= 0.95)
+            if len(full) == 0 or full[-1] - full[0] + 1 > thick:
+                continue
+            top = max(0, y - tol) + int(full[0])
+            out.append(Segment(a, top, b, top + int(full[-1] - full[0]) + 1, "h"))
+    return out
+
+
 def find_grids(scan: PageScan) -> PageScan:
     """Every ruled table on the picture, with all intermediates kept on `scan`."""
     tol = scan.tol
@@ -841,6 +868,9 @@ def find_grids(scan: PageScan) -> PageScan:
         rows, cols = region_positions(h, v, box, tol)
         if len(rows) < 2 or len(cols) < 2:
             continue
+        for s in short_rulings(rows, cols, scan.ink, h_kept, tol, scan.text_h):
+            scan.h_kept.append(s)
+            h_kept[s.top:s.bottom, s.x0:s.x1] = 255
         cells = positions_to_cells(rows, cols, h_kept, v_kept, tol)
         scan.grids.append(TableGrid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=rows, cols=cols, cells=cells))
     return scan

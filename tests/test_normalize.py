@@ -1,7 +1,7 @@
 """The normalizer: labels, values, table mapping, inference, metadata — on hand-made inputs."""
 import pytest
 
-from core.document import Cell, ExtractedDocument, Table, TextBlock
+from core.document import Cell, ExtractedDocument, Provenance, Table, TextBlock
 from core import labels
 from core import template as T
 from normalize.metadata import parse_date, published_date, reporting_year, title_and_agency
@@ -108,6 +108,40 @@ def test_real_grid_columns_are_read_from_the_header_labels():
     rec = to_record(_doc(Table(cells=cells)))
     assert rec.cells["apply.new.total"] == 1
     assert rec.cells["apply.new.natural_person"] == 7
+
+
+def test_a_header_read_with_a_character_wrong_still_names_the_one_column_left():
+    # OCR read 自然人 as 自然文, and the row's 总计 is printed blank: the header names the
+    # column by elimination, so the blank stays the total's and the six values keep theirs
+    header = ["", "自然文", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    cells += [Cell(1, 0, T.APPLY_ROWS[0].label)] + [Cell(1, k, str(k)) for k in range(1, 7)] + [Cell(1, 7, "")]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert rec.cells["apply.new.natural_person"] == 1 and rec.cells["apply.new.other_org"] == 6
+    assert rec.cells["apply.new.total"] is None
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+
+
+def test_a_null_mark_in_a_header_row_does_not_make_it_the_total_row():
+    # a spacer column's header cell printed "—" (or read so): the header row ending in 总计
+    # is no data row, and （七）总计 keeps its values
+    header = [T.APPLY_NOTE, "—", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    for r, row in enumerate(T.apply_rows("2021"), start=1):
+        cells += [Cell(r, 0, row.label), Cell(r, 1, "")] + [Cell(r, 2 + k, str(k)) for k in range(7)]
+    rec = to_record(_doc(Table(cells=cells)))
+    assert [rec.cells[f"apply.result_total.{c.key}"] for c in T.APPLY_COLUMNS] == list(range(7))
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+
+
+def test_a_header_unlike_the_column_left_names_nothing():
+    from normalize.tables import apply_column_map
+
+    heads = ["", "申请人情况|备注", "申请人情况|法人或其他组织|商业企业", "申请人情况|法人或其他组织|科研机构",
+             "申请人情况|法人或其他组织|社会公益组织", "申请人情况|法人或其他组织|法律服务机构",
+             "申请人情况|法人或其他组织|其他", "申请人情况|总计"]
+    assert "natural_person" not in apply_column_map(heads).values()
+    assert apply_column_map([h.replace("备注", "自然入") for h in heads])[1] == "natural_person"
 
 
 def test_blank_grid_cells_are_null_and_keep_their_column():
@@ -241,7 +275,8 @@ def test_a_file_name_without_a_year_still_names_the_agency():
 
 
 @pytest.mark.parametrize("printed", ["22（其中修订16件）", "22（含修订16件）", "22（修订16件）", "22，其中修订16件",
-                                     "22件（其中修订16件）"])
+                                     "22件（其中修订16件）",
+                                     "22（含修订16(件)"])  # OCR: a bracket too many inside the note
 def test_a_cell_with_a_note_on_its_parts_is_its_first_number(printed):
     assert parse(printed).value == 22
 
@@ -261,3 +296,39 @@ def test_a_sentence_under_a_table_is_no_row():
     from normalize.tables import is_row_label
     assert _text_row("行政事业性收费 1.5", is_row_label) == ["行政事业性收费", "1.5"]
     assert _text_row("本年行政事业性收费 0 元", is_row_label) is None
+
+
+def _apply_grid(values_by_row, prov=None):
+    header = [T.APPLY_NOTE, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, k, t) for k, t in enumerate(header)]
+    for r, row in enumerate(T.apply_rows("2021"), start=1):
+        texts = values_by_row.get(row.key, ["0"] * 7)
+        cells += [Cell(r, 0, row.label)] + [Cell(r, 1 + k, t, prov=prov or Provenance()) for k, t in enumerate(texts)]
+    return Table(cells=cells)
+
+
+@pytest.mark.parametrize("shape", ["grid", "flat"])
+def test_a_value_cell_that_is_no_number_is_null_with_one_finding(shape):
+    # "2（3）": a number and a bracket that is no note on its parts; the row keeps its label
+    # and its other values, the cell is null, and the record says which cell it could not read
+    granted = ["2（3）", "1", "0", "0", "0", "0", "3"]
+    table = _apply_grid({"granted": granted}) if shape == "grid" else _flat(_apply_rows({"granted": granted}))
+    rec = to_record(_doc(table))
+    assert rec.cells["apply.granted.natural_person"] is None
+    assert [rec.cells[f"apply.granted.{c}"] for c in ("commercial", "total")] == [1, 3]
+    (unparsed,) = [f for f in rec.findings if f.rule.startswith(("cell.", "row."))]
+    assert unparsed.rule == "cell.unparsed" and unparsed.cells == ("apply.granted.natural_person",)
+    assert unparsed.table == "applications"
+
+
+def test_printed_blanks_and_notes_are_no_unparsed_cells():
+    rec = to_record(_doc(_apply_grid({"granted": ["3（含转办1件）", "/", "—", "", "无", "0", "3"]})))
+    assert rec.cells["apply.granted.natural_person"] == 3
+    assert not [f for f in rec.findings if f.rule.startswith(("cell.", "row."))]
+
+
+def test_an_unparsed_ocr_cell_read_unsure_is_reported_once():
+    ocr = Provenance(method="ocr", confidence=0.5)
+    rec = to_record(_doc(_apply_grid({"granted": ["2（3）", "1", "0", "0", "0", "0", "3"]}, prov=ocr)))
+    about = [f for f in rec.findings if "apply.granted.natural_person" in f.cells]
+    assert [f.rule for f in about] == ["cell.unparsed"]

@@ -89,6 +89,25 @@ def test_glyph_strokes_are_not_rulings():
     assert len(scan.h_lines) >= len(scan.h_kept)
 
 
+@pytest.mark.parametrize("variant", ["clean", "scan"])
+def test_an_empty_spacer_column_keeps_its_row_borders(variant):
+    """A spacer column narrower than the line opening: the border between its two header
+    cells (under 自然人's two rows) is a ruling too, not a mark that reads as "_"."""
+    boxes = [F.Box(0, 0, 3, 1, "项目"), F.Box(0, 2, 1, 3, "申请人情况"), F.Box(1, 2, 2, 1, "自然人"),
+             F.Box(1, 3, 1, 2, "法人或其他组织"), F.Box(2, 3, 1, 1, "商业企业"), F.Box(2, 4, 1, 1, "科研机构")]
+    boxes += [F.Box(r, 1, 1, 1, "") for r in range(4)]
+    boxes += [F.Box(3, c, 1, 1, t) for c, t in [(0, "新收"), (2, "5"), (3, "2"), (4, "0")]]
+    img = F.render(F.Layout(boxes, [4.0, 1.6, 3.0, 4.5, 4.5]), font_px=20)
+    scan = grids_of(img if variant == "clean" else F.degrade(img, angle=1.0, blur=0.8, noise=8, quality=60))
+    (grid,) = scan.grids
+    assert (grid.n_rows, grid.n_cols) == (4, 5)
+    ink = text_ink(scan)
+    for row in range(4):
+        spacer = _cell_at(grid, row, 1)
+        assert spacer.row_span == 1 and cell_lines(ink, spacer.bbox, scan.text_h) == []
+    assert _cell_at(grid, 1, 2).row_span == 2  # 自然人, merged over a row border, stays merged
+
+
 def test_picture_without_rulings_has_no_ruled_grid():
     scan = grids_of(F.render(F.table4_layout(T4_VALUES), font_px=20, ruled=False))
     assert scan.grids == []
@@ -182,3 +201,25 @@ def test_different_tables_are_not_joined():
     assert not stitch.continues(t2, t3)
     far = _part(5, [50, 110, 300, 340, 380, 420, 460, 500], 3)
     assert not stitch.continues(t3, far)  # not the next page
+
+
+def test_a_line_read_as_nothing_is_read_again_wider():
+    """A lone narrow glyph gives the recogniser too few steps: a clean "0" in a scanned
+    table came back empty. The line is read again with white margins widening it; a line
+    that still reads as nothing stays empty (unreadable, reported), never made up."""
+    from ocr.read import RETRY_WIDTH, retry_empty
+
+    class Narrow:  # reads a crop only when it is wide enough
+        calls = 0
+
+        def recognize(self, crops):
+            Narrow.calls += 1
+            return [Reading("0", 0.95, 0.95, "0", 0.99) if c.shape[1] >= RETRY_WIDTH * c.shape[0] - 1
+                    else Reading("", 0.0, 0.0) for c in crops]
+
+    narrow, wide = np.full((44, 26), 255, np.uint8), np.full((44, 80), 255, np.uint8)
+    first = Narrow().recognize([narrow, wide])
+    assert [r.text for r in first] == ["", "0"]
+    assert [r.text for r in retry_empty(Narrow(), [narrow, wide], first)] == ["0", "0"]
+    blank = [Reading("", 0.0, 0.0)]
+    assert retry_empty(type("Never", (), {"recognize": lambda self, c: blank})(), [narrow], blank)[0].text == ""

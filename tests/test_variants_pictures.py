@@ -2,8 +2,9 @@
 
 The tables are drawn, scanned (`tests/variants_pictures.py`) and read back through OCR. The
 cases kept here are the ones that once failed: printed blanks ("/" read as 1, "—" as 一 or
-_) in pictures pasted into DOCX and HTML, and a scanned report whose notes sit under its
-tables. Each must come out exactly (OCR is slow: about ten seconds a case).
+_) in pictures pasted into DOCX and HTML, a scanned report whose notes sit under its
+tables, and an empty spacer column after the labels (its narrow header cells once merged, the
+border between them read as "_"). Each must come out exactly (OCR is slow: about ten seconds a case).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import variants_pictures as P
 from variant_check import check
 from gongkai.pipeline import extract_record
 
-CASES = [("blanks", "docx_pictures"), ("blanks", "html_pictures"), ("notes", "pdf_scan")]
+CASES = [("blanks", "docx_pictures"), ("blanks", "html_pictures"), ("notes", "pdf_scan"),
+         ("spacer_after_labels", "docx_pictures")]
 
 
 @pytest.mark.parametrize("klass,fmt", CASES, ids=[f"{k}-{f}" for k, f in CASES])
