@@ -94,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     cache: dict = {}
 
     def drawn(t: str, step) -> list:
-        key = (t, step.ruling, step.ruling_px)
+        key = (t, step.ruling, step.ruling_px, step.face)
         if key not in cache:
-            cache[key] = [(tab, D.draw(tab, face_of[t], tight=t == "2021", line_px=step.ruling_px, ruling=step.ruling))
+            face = fonts.get(step.face) if step.face else face_of[t]
+            cache[key] = [(tab, D.draw(tab, face, tight=t == "2021", line_px=step.ruling_px, ruling=step.ruling))
                           for tab in tabs[t]]
         return cache[key]
 
@@ -106,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     for axis in axes:
         for k, step in enumerate(D.STEPS[axis]):
             if args.step and not any(n in step.name for n in args.step):
+                continue
+            if step.face and step.face not in fonts:
+                print(f"{axis:<12}{step.name:<34}face {D.FACE_NAMES[step.face]} not installed", flush=True)
                 continue
             for t in templates:
                 truth: dict = {}
