@@ -821,7 +821,7 @@ def _ofd_widths(cells: list[Cell]) -> list[float]:
 def write_ofd(r: Report, path: Path) -> Path:
     from ofd_writer import OfdWriter
 
-    w = OfdWriter(title=r.title)
+    w = OfdWriter(title=r.title, face=_face_file(r.face))
     pending = None
     for kind, content in _body(r):
         if kind == "footer":
@@ -834,6 +834,19 @@ def write_ofd(r: Report, path: Path) -> Path:
             w.table(pending, widths=_ofd_widths(content), size=2.6)  # small type keeps each table on a page
     w.save(path)
     return path
+
+
+def _face_file(family: str | None) -> tuple[str, Path] | None:
+    """(family, its font file) for a face of `ocr_degrade.FACE_NAMES` that is installed."""
+    if not family:
+        return None
+    import ocr_degrade as D
+
+    key = next((k for k, fam in D.FACE_NAMES.items() if fam == family), None)
+    path = D.faces().get(key) if key else None
+    if path is None:
+        raise RuntimeError(f"face {family!r} is not installed")
+    return family, path
 
 
 def _dump(r: Report, table_lines) -> str:
