@@ -336,6 +336,11 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             else:
                 out.append(ReadCell(c, "", round(min(r.score for r in rs), 4)))
             continue
+        if in_numbers and len(text.strip()) == 1 and text.strip() != "/" and slash_shaped(ink, boxes.get(k, []), scan.text_h):
+            # a printed slash in a brush face (AR PL UKai) is read as 八 or ノ: the stroke's
+            # slant and height say what it is
+            out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
+            continue
         if in_numbers and "".join(text.split()) in DASH_LIKE:
             text = "—"  # a printed dash ("not applicable"), read at low resolution as 一 or _
         conf = min(r.min_score for r in rs) if is_number(text) else min(r.score for r in rs)
@@ -397,6 +402,15 @@ def leans(ink: np.ndarray, boxes: list[PixelBox]) -> bool:
         return False
     axis = 0.5 * math.degrees(math.atan2(2 * cov, float((x * x).mean() - (y * y).mean())))
     return 90 - abs(axis) > SLASH_LEAN
+
+
+def slash_shaped(ink: np.ndarray, boxes: list[PixelBox], text_h: float) -> bool:
+    """Whether a one-glyph cell's ink is a slash: as tall as text, no wider than high, and
+    leaning right (`leans`)."""
+    if len(boxes) != 1:
+        return False
+    x0, top, x1, bottom = boxes[0]
+    return bottom - top >= 0.8 * text_h and x1 - x0 <= bottom - top and leans(ink, boxes)
 
 
 def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
