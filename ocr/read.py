@@ -291,8 +291,8 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     num_cols, num_rows = numeric_lines(grid.cells, raw)
     # grid rows where some one-row cell holds a number on one line: a row whose ruling below
     # was lost shows two lines in every cell of numbers, a row with a wrapped number only in it
-    single_rows = {c.row for k, c in enumerate(grid.cells)
-                   if c.row_span == 1 and len(readings.get(k, [])) == 1 and _DIGITS.fullmatch(readings[k][0].digits)}
+    single_rows = {c.row for k, c in enumerate(grid.cells) if c.row_span == 1 and len(readings.get(k, [])) == 1
+                   and _DIGITS.fullmatch(readings[k][0].digits)}
     out = []
     for k, c in enumerate(grid.cells):
         rs = readings.get(k, [])
@@ -336,7 +336,8 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             else:
                 out.append(ReadCell(c, "", round(min(r.score for r in rs), 4)))
             continue
-        if in_numbers and len(text.strip()) == 1 and text.strip() != "/" and slash_shaped(ink, boxes.get(k, []), scan.text_h):
+        if in_numbers and len(text.strip()) == 1 and text.strip() != "/" \
+                and slash_shaped(ink, boxes.get(k, []), scan.text_h):
             # a printed slash in a brush face (AR PL UKai) is read as 八 or ノ: the stroke's
             # slant and height say what it is
             out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
