@@ -180,7 +180,8 @@ class OfdWriter:
                        f'<ofd:DocInfo><ofd:DocID>0123456789abcdef</ofd:DocID>{title}</ofd:DocInfo>'
                        f'<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
             "Doc_0/PublicRes.xml": f'{head}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts>'
-                                   f'<ofd:Font ID="1" FontName="{escape(self.family)}" FamilyName="{escape(self.family)}"/></ofd:Fonts></ofd:Res>',
+                                   f'<ofd:Font ID="1" FontName="{escape(self.family)}" '
+                                   f'FamilyName="{escape(self.family)}"/></ofd:Fonts></ofd:Res>',
         }
         media = "".join(f'<ofd:MultiMedia ID="{rid}" Type="Image" Format="{name.rsplit(".", 1)[1].upper()}">'
                         f'<ofd:MediaFile>{name}</ofd:MediaFile></ofd:MultiMedia>' for rid, name, _ in self.media)
@@ -217,4 +218,5 @@ class OfdWriter:
 
 def _footer(text: str, x: float, w: float, em=None) -> str:
     return (f'<ofd:TextObject ID="9999" Boundary="{x:g} 282 {w:g} 5" Font="1" Size="3.5">'
-            f'<ofd:TextCode X="0" Y="3.5" DeltaX="{delta_x(text, 3.5, em)}">{escape(text)}</ofd:TextCode></ofd:TextObject>')
+            f'<ofd:TextCode X="0" Y="3.5" DeltaX="{delta_x(text, 3.5, em)}">{escape(text)}</ofd:TextCode>'
+            '</ofd:TextObject>')
