@@ -6,6 +6,8 @@ quality, noise, blur, light, perspective) and in realistic combinations, then re
     python bench/ocr_degrade.py                       every axis, both templates
     python bench/ocr_degrade.py --axis dpi --axis rotation --json out.json
     python bench/ocr_degrade.py --axis rulings --step @120dpi --template 2021 -v
+    python bench/ocr_degrade.py --axis face                    every installed face, scanned and clean
+    python bench/ocr_degrade.py --axis combined --face ukai    one face for both templates
 
 Per step and template: cells right / cells printed, wrong numbers (a value other than the
 printed one), missing (null where a number is printed), how many of the wrong ones were
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the steps whose name contains NAME (repeatable; default: every step of the axes)")
     ap.add_argument("--template", action="append", choices=["2019", "2021"], help="default: both")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--face", choices=["sans", "serif", "ukai", "uming", "wqy"],
+                    help="print both templates in this face (default: sans for 2021, serif for 2019)")
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--code", type=Path, help="a folder holding another version of the `ocr` package to measure")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the wrong and missing cells")
@@ -86,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     # each template in another face: sans for 2021, serif (or a Kai/Ming face) for 2019,
     face_of = {"2021": fonts.get("sans") or next(iter(fonts.values())),
                "2019": fonts.get("serif") or fonts.get("uming") or fonts.get("ukai") or next(iter(fonts.values()))}
+    if args.face:
+        if args.face not in fonts:
+            print(f"face {D.FACE_NAMES[args.face]} not installed", file=sys.stderr)
+            return 1
+        face_of = {t: fonts[args.face] for t in face_of}
     from ocr.engine import get_backend
 
     get_backend()  # model load outside the timings
@@ -94,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     cache: dict = {}
 
     def drawn(t: str, step) -> list:
-        key = (t, step.ruling, step.ruling_px)
+        key = (t, step.ruling, step.ruling_px, step.face)
         if key not in cache:
-            cache[key] = [(tab, D.draw(tab, face_of[t], tight=t == "2021", line_px=step.ruling_px, ruling=step.ruling))
+            face = fonts.get(step.face) if step.face else face_of[t]
+            cache[key] = [(tab, D.draw(tab, face, tight=t == "2021", line_px=step.ruling_px, ruling=step.ruling))
                           for tab in tabs[t]]
         return cache[key]
 
@@ -106,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     for axis in axes:
         for k, step in enumerate(D.STEPS[axis]):
             if args.step and not any(n in step.name for n in args.step):
+                continue
+            if step.face and step.face not in fonts:
+                print(f"{axis:<12}{step.name:<34}face {D.FACE_NAMES[step.face]} not installed", flush=True)
                 continue
             for t in templates:
                 truth: dict = {}

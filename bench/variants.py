@@ -30,7 +30,23 @@ CONVERTED = {"doc": ("docx", "doc:MS Word 97"), "rtf": ("docx", "rtf:Rich Text F
              "pdf": ("docx", "pdf:writer_pdf_Export"), "xls": ("xlsx", "xls:MS Excel 97")}
 
 
-def build(classes: list[str], formats: list[str], work: Path) -> list[tuple[str, str, Path, V.Report]]:
+def face_of(klass: str, face: str | None) -> str | None:
+    """The family a class is printed in: `--face KEY` (ocr_degrade.FACE_NAMES), or with
+    `--face cycle` each class in the next face in turn (deterministic, by the class's place)."""
+    import ocr_degrade as D
+
+    if face is None:
+        return None
+    if face == "cycle":
+        keys = list(D.FACE_NAMES)
+        return D.FACE_NAMES[keys[list(V.CLASSES).index(klass) % len(keys)]]
+    return D.FACE_NAMES[face]
+
+
+def build(classes: list[str], formats: list[str], work: Path, face: str | None = None
+          ) -> list[tuple[str, str, Path, V.Report]]:
+    from dataclasses import replace
+
     from extractors import libreoffice
 
     out = []
@@ -39,10 +55,10 @@ def build(classes: list[str], formats: list[str], work: Path) -> list[tuple[str,
         for f in {*formats, *(CONVERTED[f][0] for f in formats if f in CONVERTED)} - set(CONVERTED):
             if f in P.FORMATS:  # pictures: every table drawn and scanned (tests/variants_pictures.py)
                 ext, write_fn = P.FORMATS[f]
-                report = V.variant(k)
+                report = replace(V.variant(k), face=face_of(k, face))
                 out.append((k, f, write_fn(report, work / f"{k}-{f}{ext}"), report))
                 continue
-            path, report = V.write(k, f, work)
+            path, report = V.write(k, f, work, face=face_of(k, face))
             sources[f][k] = (path, report)
             if f in formats:
                 out.append((k, f, path, report))
@@ -70,6 +86,8 @@ def main() -> None:
     ap.add_argument("--classes", default=",".join(V.CLASSES))
     ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED, *P.FORMATS]))
     ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--face", help="print every variant in this face (a key of tests/ocr_degrade.FACE_NAMES: "
+                                   "sans, serif, ukai, uming, wqy), or 'cycle': each class in another")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     from gongkai.pipeline import extract_record
@@ -79,7 +97,7 @@ def main() -> None:
     classes, formats = args.classes.split(","), args.formats.split(",")
     by_format: dict[str, list] = defaultdict(list)
     failed = []
-    for k, f, path, report in build(classes, formats, work):
+    for k, f, path, report in build(classes, formats, work, args.face):
         t0 = time.perf_counter()
         try:
             record = extract_record(path)

@@ -24,6 +24,7 @@ DUPLICATE_TOLERANCE = 1.0
 """Glyphs with the same text this close (points) are one glyph drawn twice (fake bold)."""
 
 _TIGHT_RANGES = (
+    (0x25A0, 0x25FF),  # geometric shapes, full width in Chinese faces: ○ (the zero of 二○二三), □, ■, ●
     (0x2E80, 0x2FFF),  # CJK radicals, Kangxi
     (0x3000, 0x303F),  # CJK symbols and punctuation: 、。〈〉《》「」【】
     (0x3040, 0x30FF),  # kana (the odd Japanese-flavoured font)
@@ -36,7 +37,7 @@ _TIGHT_RANGES = (
     (0xFF00, 0xFFEF),  # full-width forms: （）：，０-９
     (0x20000, 0x3FFFF),
 )
-_TIGHT_EXTRA = set("“”‘’…—·")
+_TIGHT_EXTRA = set("“”‘’…—·★☆※")
 
 
 def is_tight(ch: str) -> bool:

@@ -314,6 +314,10 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         boxes.setdefault(k, []).append(box)
     raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
     num_cols, num_rows = numeric_lines(grid.cells, raw)
+    # grid rows where some one-row cell holds a number on one line: a row whose ruling below
+    # was lost shows two lines in every cell of numbers, a row with a wrapped number only in it
+    single_rows = {c.row for k, c in enumerate(grid.cells) if c.row_span == 1 and len(readings.get(k, [])) == 1
+                   and _DIGITS.fullmatch(readings[k][0].digits)}
     out = []
     for k, c in enumerate(grid.cells):
         rs = readings.get(k, [])
@@ -323,6 +327,13 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             continue
         in_numbers = any(col in num_cols for col in range(c.col, c.col + c.col_span)) or c.row in num_rows
         digits = "".join(r.digits for r in rs)
+        if c.row in single_rows and wrapped_number(c, rs, boxes.get(k, []), scan.text_h):
+            # a number too wide for its column, wrapped by the office program ("100" over
+            # "8"): one number, read as its lines joined
+            out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
+                                fixed="".join(text.split()) != digits,
+                                alternatives=cell_alternatives([(r.digits, r.digit_alts) for r in rs])))
+            continue
         if digit_like(text) and several_numbers(ink, rs, boxes.get(k, []), scan.text_h):
             # numbers far apart on one line of one cell, or on two lines of it: the ruling
             # between two columns or rows was lost (faint, broken) and the numbers would run
@@ -349,6 +360,12 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
                 out.append(ReadCell(c, digits, round(conf, 4), fixed=True))
             else:
                 out.append(ReadCell(c, "", round(min(r.score for r in rs), 4)))
+            continue
+        if in_numbers and len(text.strip()) == 1 and text.strip() != "/" \
+                and slash_shaped(ink, boxes.get(k, []), scan.text_h):
+            # a printed slash in a brush face (AR PL UKai) is read as 八 or ノ: the stroke's
+            # slant and height say what it is
+            out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
             continue
         if in_numbers and "".join(text.split()) in DASH_LIKE:
             text = "—"  # a printed dash ("not applicable"), read at low resolution as 一 or _
@@ -404,8 +421,22 @@ def leans(ink: np.ndarray, boxes: list[PixelBox]) -> bool:
     if len(xs) < 8:
         return False
     x, y = xs - xs.mean(), ys - ys.mean()
-    axis = 0.5 * math.degrees(math.atan2(2 * float((x * y).mean()), float((x * x).mean() - (y * y).mean())))
+    cov = float((x * y).mean())
+    if cov >= 0:
+        # its top to the left ("\"): the flag of a "1" in a face with a long one (WenQuanYi
+        # at 100 dpi leans 12°); a slash's top is to the right (rows count downwards)
+        return False
+    axis = 0.5 * math.degrees(math.atan2(2 * cov, float((x * x).mean() - (y * y).mean())))
     return 90 - abs(axis) > SLASH_LEAN
+
+
+def slash_shaped(ink: np.ndarray, boxes: list[PixelBox], text_h: float) -> bool:
+    """Whether a one-glyph cell's ink is a slash: as tall as text, no wider than high, and
+    leaning right (`leans`)."""
+    if len(boxes) != 1:
+        return False
+    x0, top, x1, bottom = boxes[0]
+    return bottom - top >= 0.8 * text_h and x1 - x0 <= bottom - top and leans(ink, boxes)
 
 
 def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
@@ -419,6 +450,34 @@ def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelB
     if len(lines) > 1:
         return True
     return any(sum(1 for p in split_box(ink, b, text_h) if tall(p)) > 1 for b in lines)
+
+
+_DIGITS = re.compile(r"\d+")
+
+WRAP_FREE = 3.0
+"""A wrapped number's first line fills its cell: the room left beside it is less than this
+many of its digits (the digit that did not fit, and the cell's two margins, each at most a
+digit wide — Word's 0.19 cm at 10.5 pt is about one digit)."""
+WRAP_GAP = 1.2
+"""The two lines of a wrapped number are one line pitch apart: the ink gap between them is
+under this × text height (single spacing leaves about 0.7)."""
+
+
+def wrapped_number(cell: GridCell, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
+    """Whether a one-row cell holds one number wrapped over two lines: both lines digits only,
+    the first at least two digits and filling the cell's width (`WRAP_FREE`), the second no
+    wider than the first, right under it (`WRAP_GAP`). The caller also requires a one-line
+    number elsewhere in the row: two numbers stacked by a lost ruling show up in every column."""
+    if cell.row_span != 1 or len(readings) != 2 or len(boxes) != 2:
+        return False
+    first, second = (r.digits for r in readings)
+    if not (_DIGITS.fullmatch(first) and _DIGITS.fullmatch(second)) or len(first) < 2 \
+            or len(second) > len(first):
+        return False
+    (ax0, _, ax1, ab), (bx0, bt, bx1, _) = boxes
+    pitch = (ax1 - ax0) / len(first)
+    free = (cell.bbox[2] - cell.bbox[0]) - (ax1 - ax0)
+    return free < WRAP_FREE * pitch and bx1 - bx0 <= ax1 - ax0 + 0.5 * pitch and 0 <= bt - ab < WRAP_GAP * text_h
 
 
 def is_debris(text: str) -> bool:

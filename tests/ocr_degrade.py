@@ -218,6 +218,7 @@ class Step:
     gray: bool = False
     ruling: int = 0  # the rulings' gray level as printed (0 black; 185 light gray)
     ruling_px: int = 2  # their width at 300 dpi (2 = 0.5 pt; 1 = a hair line)
+    face: str | None = None  # a key of FACE_NAMES to print in (None: the bench's face per template)
 
 
 BASE = Step("150dpi")
@@ -241,6 +242,9 @@ STEPS: dict[str, list[Step]] = {
                 replace(BASE, name="gray 185 @120dpi q55 1.5°", ruling=185, dpi=120, quality=55, angle=-1.5),
                 replace(BASE, name="hairline @120dpi q55 1.5°", ruling=120, ruling_px=1, dpi=120, quality=55,
                         angle=-1.5)],
+    # every face at a realistic scan and clean: offices print in Song, Kai, Ming and Hei
+    "face": [replace(BASE, name=f"{key} {label}", face=key, **kw) for key in FACE_NAMES
+             for label, kw in (("scan 150dpi 1° q60", {"angle": 1.0, "quality": 60}), ("300dpi", {"dpi": 300}))],
     "combined": [
         Step("scan 150dpi 1.5° q60 noise", dpi=150, angle=1.5, quality=60, noise=8.0, blur=0.5, gray=True),
         Step("scan 120dpi -2.5° q50 noise", dpi=120, angle=-2.5, quality=50, noise=8.0, blur=0.6),

@@ -197,11 +197,13 @@ def render(layout: Layout, font_px: int = 22, ruled: bool = True, serif: bool = 
     return img
 
 
-def page(parts: list, width: int = 1240, margin: int = 90, gap: int = 30, font_px: int = 30):
-    """A page picture (A4 at 150 dpi by default): text lines (str) and pictures stacked."""
+def page(parts: list, width: int = 1240, margin: int = 90, gap: int = 30, font_px: int = 30,
+         font_file: Path | None = None):
+    """A page picture (A4 at 150 dpi by default): text lines (str) and pictures stacked;
+    the text in `font_file` (default Noto Sans CJK)."""
     from PIL import Image, ImageDraw, ImageFont
 
-    font = ImageFont.truetype(str(cjk_font()), font_px)
+    font = ImageFont.truetype(str(font_file or cjk_font()), font_px)
     height = int(width * 297 / 210)
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)

@@ -21,12 +21,31 @@ def _tight(ch: str) -> bool:
     return ord(ch) >= 0x2E80 or ch in "“”‘’…—·"
 
 
-def advances(text: str, size: float) -> list[float]:
+def advances(text: str, size: float, em=None) -> list[float]:
+    """Each character's advance: `em(ch)` font sizes where a face's metrics are given (a
+    WenQuanYi digit is 0.6 of the size), else a full size for CJK and half for the rest."""
+    if em is not None:
+        return [size * em(ch) for ch in text]
     return [size if _tight(ch) else size / 2 for ch in text]
 
 
-def delta_x(text: str, size: float) -> str:
-    steps = advances(text, size)[:-1]
+def face_metrics(font_file: Path):
+    """em(ch): the advance of `ch` in the face of `font_file`, in font sizes (Pillow)."""
+    from functools import lru_cache
+
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(font_file), 1000, layout_engine=ImageFont.Layout.BASIC)
+
+    @lru_cache(maxsize=None)
+    def em(ch: str) -> float:
+        return round(font.getlength(ch) / 1000, 3) or 0.5
+
+    return em
+
+
+def delta_x(text: str, size: float, em=None) -> str:
+    steps = [round(a, 3) for a in advances(text, size, em)[:-1]]
     if not steps:
         return ""
     if len(set(steps)) == 1:
@@ -34,9 +53,9 @@ def delta_x(text: str, size: float) -> str:
     return " ".join(f"{s:g}" for s in steps)
 
 
-def wrap(text: str, width: float, size: float) -> list[str]:
+def wrap(text: str, width: float, size: float, em=None) -> list[str]:
     lines, cur, used = [], "", 0.0
-    for ch, adv in zip(text, advances(text, size)):
+    for ch, adv in zip(text, advances(text, size, em)):
         if cur and used + adv > width:
             lines.append(cur)
             cur, used = "", 0.0
@@ -46,8 +65,12 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 
 class OfdWriter:
-    def __init__(self, title: str | None = None, page_numbers: bool = True):
+    def __init__(self, title: str | None = None, page_numbers: bool = True, face: tuple[str, Path] | None = None):
+        """`face`: (family, font file) the text is set in — its name in the package's font
+        resource, its advances in the glyph positions (DeltaX); default 宋体 at round widths."""
         self.title = title
+        self.family = face[0] if face else "宋体"
+        self.em = face_metrics(face[1]) if face else None
         self.page_numbers = page_numbers
         self.pages: list[list[str]] = [[]]
         self.y = TOP
@@ -63,12 +86,12 @@ class OfdWriter:
 
     def text_object(self, x: float, baseline: float, text: str, size: float = 3.5, ctm: str | None = None,
                     page: int | None = None) -> None:
-        w = sum(advances(text, size))
+        w = sum(advances(text, size, self.em))
         top = baseline - size
         attrs = f'ID="{self._id()}" Boundary="{x:g} {top:g} {w:g} {size * 1.3:g}" Font="1" Size="{size:g}"'
         if ctm:
             attrs += f' CTM="{ctm}"'
-        dx = delta_x(text, size)
+        dx = delta_x(text, size, self.em)
         dx_attr = f' DeltaX="{dx}"' if dx else ""
         self._page(page).append(f'<ofd:TextObject {attrs}><ofd:FillColor Value="0 0 0"/>'
                                 f'<ofd:TextCode X="0" Y="{size:g}"{dx_attr}>{escape(text)}</ofd:TextCode>'
@@ -110,10 +133,10 @@ class OfdWriter:
         self.y += mm
 
     def text(self, text: str, size: float = 3.5, center: bool = False, right: bool = False) -> None:
-        for line in wrap(text, RIGHT - LEFT, size):
+        for line in wrap(text, RIGHT - LEFT, size, self.em):
             if self.y + size * 1.6 > BOTTOM:
                 self.new_page()
-            w = sum(advances(line, size))
+            w = sum(advances(line, size, self.em))
             x = LEFT + (RIGHT - LEFT - w) / 2 if center else (RIGHT - w if right else LEFT)
             self.text_object(x, self.y + size, line, size)
             self.y += size * 1.7
@@ -126,7 +149,7 @@ class OfdWriter:
         heights = [7.0] * n_rows
         for c in cells:
             if c.row_span == 1:
-                need = len(wrap(c.text, sum(widths[c.col:c.col + c.col_span]) - 1.5, size)) * lead + 2.5
+                need = len(wrap(c.text, sum(widths[c.col:c.col + c.col_span]) - 1.5, size, self.em)) * lead + 2.5
                 heights[c.row] = max(heights[c.row], need)
         if self.y + sum(heights) > BOTTOM:
             self.new_page()
@@ -140,10 +163,10 @@ class OfdWriter:
             x0, x1 = xs[c.col], xs[c.col + c.col_span]
             y0, y1 = ys[c.row], ys[c.row + c.row_span]
             self.rect(x0, y0, x1 - x0, y1 - y0)
-            lines = wrap(c.text, x1 - x0 - 1.5, size)
+            lines = wrap(c.text, x1 - x0 - 1.5, size, self.em)
             top = y0 + (y1 - y0 - len(lines) * lead) / 2
             for i, line in enumerate(lines):
-                w = sum(advances(line, size))
+                w = sum(advances(line, size, self.em))
                 self.text_object(x0 + (x1 - x0 - w) / 2, top + i * lead + size * 0.95, line, size)
         self.y = ys[-1] + 4
 
@@ -157,7 +180,8 @@ class OfdWriter:
                        f'<ofd:DocInfo><ofd:DocID>0123456789abcdef</ofd:DocID>{title}</ofd:DocInfo>'
                        f'<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
             "Doc_0/PublicRes.xml": f'{head}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts>'
-                                   f'<ofd:Font ID="1" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>',
+                                   f'<ofd:Font ID="1" FontName="{escape(self.family)}" '
+                                   f'FamilyName="{escape(self.family)}"/></ofd:Fonts></ofd:Res>',
         }
         media = "".join(f'<ofd:MultiMedia ID="{rid}" Type="Image" Format="{name.rsplit(".", 1)[1].upper()}">'
                         f'<ofd:MediaFile>{name}</ofd:MediaFile></ofd:MultiMedia>' for rid, name, _ in self.media)
@@ -169,8 +193,8 @@ class OfdWriter:
             body = list(objects)
             if self.page_numbers:
                 number = f"- {i + 1} -"
-                w = sum(advances(number, 3.5))
-                body.append(_footer(number, (PAGE_W - w) / 2, w))
+                w = sum(advances(number, 3.5, self.em))
+                body.append(_footer(number, (PAGE_W - w) / 2, w, self.em))
             parts[f"Doc_0/Pages/Page_{i}/Content.xml"] = (
                 f'{head}<ofd:Page xmlns:ofd="{NS}"><ofd:Content><ofd:Layer ID="{i + 2}" Type="Body">'
                 + "".join(body) + "</ofd:Layer></ofd:Content></ofd:Page>")
@@ -192,6 +216,7 @@ class OfdWriter:
         return Path(path)
 
 
-def _footer(text: str, x: float, w: float) -> str:
+def _footer(text: str, x: float, w: float, em=None) -> str:
     return (f'<ofd:TextObject ID="9999" Boundary="{x:g} 282 {w:g} 5" Font="1" Size="3.5">'
-            f'<ofd:TextCode X="0" Y="3.5" DeltaX="{delta_x(text, 3.5)}">{escape(text)}</ofd:TextCode></ofd:TextObject>')
+            f'<ofd:TextCode X="0" Y="3.5" DeltaX="{delta_x(text, 3.5, em)}">{escape(text)}</ofd:TextCode>'
+            '</ofd:TextObject>')

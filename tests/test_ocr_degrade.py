@@ -109,6 +109,45 @@ def test_table_three_photographed_under_a_lamp():
     assert wrong_cells(rec, tables("2021")[1].truth) == []
 
 
+FACE_SCAN = D.STEPS["face"][0]  # a 150-dpi scan, 1° crooked, JPEG 60
+
+
+def in_face(key: str):
+    face = D.faces().get(key)
+    if face is None:
+        pytest.skip(f"face {D.FACE_NAMES[key]} not installed (scripts/setup.sh installs it)")
+    return face
+
+
+@pytest.mark.parametrize("key", ["ukai", "uming", "wqy"])
+def test_table_three_printed_in_kai_ming_or_hei(key):
+    """The 2019 table 三 printed in AR PL UKai (thin brush strokes), AR PL UMing or
+    WenQuanYi Zen Hei, scanned: every number. WenQuanYi's digits are wide: 1008, 1275 and
+    5139 do not fit the column and wrap ("100" over "8"); such a cell was left empty as if
+    two rows had run together."""
+    tab = tables("2019")[1]
+    img = D.draw(tab, in_face(key))
+    rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
+    assert wrong_cells(rec, tab.truth) == []
+
+
+def test_numbers_stacked_by_a_lost_ruling_are_not_joined():
+    """The same table with the rulings under two rows of numbers lost: each cell there shows
+    two numbers one over the other ("380" over "27"), which read as one wrapped number
+    would be invented. They stay empty; nothing read is wrong."""
+    from PIL import ImageDraw
+
+    tab = tables("2019")[1]
+    img = D.draw(tab, in_face("wqy"))
+    draw = ImageDraw.Draw(img)
+    for r in (7, 9):
+        y = img.info["row_ys"][r]
+        draw.rectangle([0, y - 3, img.width, y + 3], fill="white")
+    rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
+    bad = wrong_cells(rec, tab.truth)
+    assert bad and all(got is None for _, got, _ in bad)
+
+
 def test_multi_page_tiff_report_with_continued_table(tmp_path: Path):
     """A report scanned into one TIFF: table 三 cut over two pages, its header rows printed
     again on the second, a note under it; every number of the three tables comes back."""

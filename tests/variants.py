@@ -44,6 +44,10 @@ class Report:
     footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere)
     sections: list[tuple[str, str | None]] = field(default_factory=lambda: list(R.SECTIONS))
     signature: str | None = None  # the agency under the report, where it differs from `agency`
+    # the face the report is printed in (a fontconfig family, "AR PL UMing CN"): the DOCX asks
+    # for it (Chinese and Latin, digits included), the pictures are drawn in it; None: the
+    # DOCX template's own fonts, pictures in Noto Sans CJK
+    face: str | None = None
 
 
 def base() -> Report:
@@ -644,6 +648,8 @@ def write_docx(r: Report, path: Path) -> Path:
     import docx
 
     d = docx.Document()
+    if r.face:
+        _docx_face(d, r.face)
     for kind, content in _body(r):
         if kind == "widths":
             continue
@@ -668,6 +674,27 @@ def write_docx(r: Report, path: Path) -> Path:
         _page_number_footer(d, r.footer)
     d.save(path)
     return path
+
+
+def _docx_face(d, family: str) -> None:
+    """Every run of the document in `family`: the defaults' w:rFonts (and the Normal style's)
+    name it for East Asian text (w:eastAsia) and for Latin text and digits (w:ascii,
+    w:hAnsi), the theme fonts dropped, as a report typed in one face is saved by Word."""
+    from docx.oxml.ns import qn
+
+    defaults = d.styles.element.find(qn("w:docDefaults"))
+    targets = [d.styles["Normal"].element.get_or_add_rPr()]
+    if defaults is not None:
+        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if rpr is not None:
+            targets.append(rpr)
+    for rpr in targets:
+        fonts = rpr.get_or_add_rFonts()
+        for name in list(fonts.attrib):
+            if name.lower().endswith("theme"):
+                del fonts.attrib[name]
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), family)
 
 
 def _page_number_footer(d, footer: str) -> None:
@@ -794,7 +821,7 @@ def _ofd_widths(cells: list[Cell]) -> list[float]:
 def write_ofd(r: Report, path: Path) -> Path:
     from ofd_writer import OfdWriter
 
-    w = OfdWriter(title=r.title)
+    w = OfdWriter(title=r.title, face=_face_file(r.face))
     pending = None
     for kind, content in _body(r):
         if kind == "footer":
@@ -807,6 +834,19 @@ def write_ofd(r: Report, path: Path) -> Path:
             w.table(pending, widths=_ofd_widths(content), size=2.6)  # small type keeps each table on a page
     w.save(path)
     return path
+
+
+def _face_file(family: str | None) -> tuple[str, Path] | None:
+    """(family, its font file) for a face of `ocr_degrade.FACE_NAMES` that is installed."""
+    if not family:
+        return None
+    import ocr_degrade as D
+
+    key = next((k for k, fam in D.FACE_NAMES.items() if fam == family), None)
+    path = D.faces().get(key) if key else None
+    if path is None:
+        raise RuntimeError(f"face {family!r} is not installed")
+    return family, path
 
 
 def _dump(r: Report, table_lines) -> str:
@@ -963,8 +1003,9 @@ CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_htm
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
-def write(klass: str, fmt: str, directory: Path) -> tuple[Path, Report]:
-    r = variant(klass)
+def write(klass: str, fmt: str, directory: Path, face: str | None = None) -> tuple[Path, Report]:
+    """The variant of `klass` written as `fmt` in `directory`; `face`: printed in that face."""
+    r = replace(variant(klass), face=face)
     ext, write_fn = FORMATS[fmt]
     if fmt == "xlsx_filename":  # the title is the file's name, as sites name attachments
         folder = Path(directory) / f"{klass}-{fmt}"

@@ -38,9 +38,22 @@ def layout(cells: list[Cell]) -> F.Layout:
     return F.Layout(boxes=boxes, col_widths=widths)
 
 
-def table_picture(cells: list[Cell], step: D.Step, seed: int = 0) -> bytes:
-    """The grid drawn at 300 dpi and scanned under `step`: the picture file's bytes."""
-    img = F.render(layout(cells), font_px=D.BASE_FONT_PX, pad=0.2)
+def face_file(r: V.Report) -> Path | None:
+    """The font file of the report's face (`Report.face`, a family of `ocr_degrade.FACE_NAMES`);
+    None (Noto Sans CJK) when it has none. A face asked for and not installed is an error: a
+    fallback face would be measured under the wrong name."""
+    if not r.face:
+        return None
+    key = next((k for k, fam in D.FACE_NAMES.items() if fam == r.face), None)
+    path = D.faces().get(key) if key else None
+    if path is None:
+        raise RuntimeError(f"face {r.face!r} is not installed")
+    return path
+
+
+def table_picture(cells: list[Cell], step: D.Step, seed: int = 0, face: Path | None = None) -> bytes:
+    """The grid drawn at 300 dpi (in `face`) and scanned under `step`: the picture file's bytes."""
+    img = F.render(layout(cells), font_px=D.BASE_FONT_PX, pad=0.2, font_file=face)
     return D.encode(D.scan(img, step, seed), step)
 
 
@@ -55,7 +68,7 @@ def write_docx_pictures(r: V.Report, path: Path) -> Path:
         elif kind == "text":
             d.add_paragraph(content)
         elif kind == "grid":
-            d.add_picture(io.BytesIO(table_picture(content, TABLE_STEP, seed=n)), width=Inches(6.2))
+            d.add_picture(io.BytesIO(table_picture(content, TABLE_STEP, seed=n, face=face_file(r))), width=Inches(6.2))
     d.save(path)
     return path
 
@@ -67,7 +80,7 @@ def write_html_pictures(r: V.Report, path: Path) -> Path:
         if kind == "text":  # a page footer ("footer") has no place on a web page
             parts.append(f"<p>{html.escape(content)}</p>")
         elif kind == "grid":
-            data = base64.b64encode(table_picture(content, WEB_STEP, seed=n)).decode()
+            data = base64.b64encode(table_picture(content, WEB_STEP, seed=n, face=face_file(r))).decode()
             parts.append(f"<p><img src='data:image/jpeg;base64,{data}'/></p>")
     parts.append("</div></body></html>")
     path.write_text("".join(parts), encoding="utf-8")
@@ -79,6 +92,7 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
     pictures only (no text layer): what a scanned report is. A table piece after a page
     footer starts a new page, as in the text formats."""
     page_w, margin, px = 2480, 200, D.BASE_FONT_PX  # A4 at 300 dpi
+    face = face_file(r)
     page_h, per_line = int(page_w * 297 / 210), (page_w - 2 * margin) // px - 1
     pages: list[list] = [[]]
     height = 0
@@ -94,7 +108,7 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
             items = [content[k:k + per_line] for k in range(0, len(content), per_line)] or [""]
             sizes = [int(px * 1.6)] * len(items)
         else:
-            pic = F.render(layout(content), font_px=px, pad=0.2)
+            pic = F.render(layout(content), font_px=px, pad=0.2, font_file=face)
             # the whole table on one page, as a careful scan of a printed table is (a table
             # cut by the page is the class `split_repeated_header`'s, not this writer's)
             scale = min(1.0, (page_w - 2 * margin) / pic.width, (page_h - 2 * margin - 60) / pic.height)
@@ -107,7 +121,7 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
                 height = 0
             pages[-1].append(item)
             height += h
-    drawn = [F.page(parts, width=page_w, margin=margin, gap=40, font_px=px) for parts in pages if parts]
+    drawn = [F.page(parts, width=page_w, margin=margin, gap=40, font_px=px, font_file=face) for parts in pages if parts]
     scans = [D.scan(p, SCAN_STEP, seed=i).convert("RGB") for i, p in enumerate(drawn)]
     scans[0].save(path, "PDF", resolution=SCAN_STEP.dpi, save_all=True, append_images=scans[1:])
     return path
