@@ -361,10 +361,11 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
             else:
                 out.append(ReadCell(c, "", round(min(r.score for r in rs), 4)))
             continue
-        if in_numbers and len(text.strip()) == 1 and text.strip() != "/" \
+        if in_numbers and len(text.strip()) == 1 and not text.strip().isdigit() and text.strip() != "/" \
                 and slash_shaped(ink, boxes.get(k, []), scan.text_h):
             # a printed slash in a brush face (AR PL UKai) is read as 八 or ノ: the stroke's
-            # slant and height say what it is
+            # slant and height say what it is. Never a digit read: a 7's stroke leans the
+            # same way, and a printed 7 must not become a blank
             out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
             continue
         if in_numbers and "".join(text.split()) in DASH_LIKE:

@@ -184,3 +184,25 @@ def test_dev_corpus_pictures(engine, shared, doc_id, picture):
     prefix = ("review.", "suit_direct.", "suit_after_review.") if kind == "review" else ("active.",)
     want = {k: v for k, v in truth["cells"].items() if k.startswith(prefix)}
     assert {k: rec.cells.get(k) for k in want} == want
+
+
+def test_only_a_slash_is_slash_shaped_in_every_face():
+    """The slant rule that reads a brush-drawn "/" (UKai's reads as 八) as the printed blank
+    must never take a digit: 7's stroke leans the same way, 1's flag the other."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    import ocr_degrade as D
+    from ocr.read import slash_shaped
+
+    def shaped(ch: str, face) -> bool:
+        im = Image.new("L", (60, 70), 255)
+        ImageDraw.Draw(im).text((10, 5), ch, font=ImageFont.truetype(str(face), 42), fill=0)
+        ink = (np.array(im) < 128).astype(np.uint8)
+        ys, xs = np.nonzero(ink)
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        return slash_shaped(ink, [box], text_h=box[3] - box[1])
+
+    for name, face in D.faces().items():
+        assert shaped("/", face), name
+        assert not any(shaped(d, face) for d in "0123456789"), name
