@@ -663,3 +663,25 @@ def test_a_table_part_and_its_table_measure_the_same_grid():
     table = part_to_table(part)
     assert (part.n_rows, part.n_cols) == (table.n_rows, table.n_cols) == grid_size(cells) == (3, 3)
     assert grid_size([]) == (0, 0) and Table(cells=[]).n_rows == 0
+
+
+def test_page_text_glyph_by_glyph_when_one_call_does_not_fit(tmp_path, monkeypatch):
+    """A page's text comes from PDFium in one call; where that call's UTF-16 is not one unit
+    per glyph (a code point beyond the BMP takes two), it is read glyph by glyph — the
+    same text either way."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from extractors.pdf_page import page_text
+
+    doc = MiniPdf()
+    doc.page().text(72, 72, "一、总体情况 2023")
+    pdf = pdfium.PdfDocument(str(doc.save(tmp_path / "t.pdf")))
+    textpage = pdf[0].get_textpage()
+    n = raw.FPDFText_CountChars(textpage.raw)
+    whole = page_text(textpage, n)
+    monkeypatch.setattr(raw, "FPDFText_GetText", lambda *args: 0)  # as if nothing fitted
+    assert page_text(textpage, n) == whole
+    assert "总体情况" in whole and len(whole) == n
+    textpage.close()
+    pdf.close()
