@@ -253,3 +253,9 @@ def all_cell_defs() -> Mapping[str, CellDef]:
             else:
                 out[d.code] = d
     return MappingProxyType(out)
+
+
+def table_of(code: str) -> str | None:
+    """The table a cell code belongs to ("applications" for apply.*), None for no code."""
+    d = all_cell_defs().get(code)
+    return d.table if d else None

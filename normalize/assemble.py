@@ -290,12 +290,7 @@ def unbacked_read(code: str, src: CellSource, choice: candidates.Choice | None =
     why = candidates.unsettled_note(choice) if choice and choice.why else ""
     return Finding("cell.low_confidence", f"{code}: read {src.raw!r} with confidence {src.confidence:.2f}, and the "
                    f"table's arithmetic fails with it{why}; left null", cells=(code,),
-                   column=code.rsplit(".", 1)[-1], table=_table_of(code))
-
-
-def _table_of(code: str) -> str | None:
-    d = T.all_cell_defs().get(code)
-    return d.table if d else None
+                   column=code.rsplit(".", 1)[-1], table=T.table_of(code))
 
 
 def low_confidence(cells: dict, provenance: dict[str, CellSource], skip: set[str] = frozenset()) -> list[Finding]:

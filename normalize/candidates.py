@@ -127,17 +127,12 @@ def chosen_finding(choice: Choice, src: CellSource) -> Finding:
     others = ", ".join(str(v) for v in choice.candidates[1:])
     return Finding("cell.low_confidence",
                    f"{choice.code}: read {src.raw!r} with confidence {src.confidence:.2f} (the recogniser's other "
-                   f"candidates: {others}); only {str(choice.value)} makes the table's arithmetic hold, and "
+                   f"candidates: {others}); only {choice.value} makes the table's arithmetic hold, and "
                    f"was taken", actual=choice.value, cells=(choice.code,), column=choice.code.rsplit(".", 1)[-1],
-                   table=_table_of(choice.code))
+                   table=T.table_of(choice.code))
 
 
 def unsettled_note(choice: Choice) -> str:
     """Why the alternatives of a cell left null did not decide it, for its finding."""
     others = ", ".join(str(v) for v in choice.candidates[1:])
     return f"; the recogniser's other candidates ({others}) do not settle it: {choice.why}"
-
-
-def _table_of(code: str) -> str | None:
-    d = T.all_cell_defs().get(code)
-    return d.table if d else None

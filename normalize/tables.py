@@ -43,12 +43,7 @@ class TableMapping:
             # note on its parts ("2（3）"): no number is better than a guessed one
             self.findings.append(Finding("cell.unparsed", f"{code}: the cell prints {source.raw!r}, which is no "
                                          "number; left null", cells=(code,), column=code.rsplit(".", 1)[-1],
-                                         table=_table_of_code(code)))
-
-
-def _table_of_code(code: str) -> str | None:
-    d = T.all_cell_defs().get(code)
-    return d.table if d else None
+                                         table=T.table_of(code)))
 
 
 # ---- classification ------------------------------------------------------------------------
