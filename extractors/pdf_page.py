@@ -27,6 +27,8 @@ import ctypes
 import math
 import threading
 from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
 
 from extractors.layout import PageDrawing
 from extractors.rulings import is_white, shape_rulings
@@ -46,6 +48,52 @@ rectangle's corners come back a few millionths apart after its matrix is applied
 
 class TooManyObjects(ValueError):
     """A page with more than `MAX_OBJECTS` objects."""
+
+
+# --- calls into PDFium ----------------------------------------------------------------------------
+
+
+class Handle(ctypes.c_void_p):
+    """A PDFium object (page object, path segment, font) as a bare call returns it: a ctypes
+    value, not an int, so that it passes straight back into PDFium (an int would be passed as
+    a 32-bit C int)."""
+
+
+_BARE = {  # the functions the per-glyph and per-object loops call, and what each returns
+    "FPDFText_IsGenerated": ctypes.c_int, "FPDFText_HasUnicodeMapError": ctypes.c_int,
+    "FPDFText_GetLooseCharBox": ctypes.c_int, "FPDFText_GetCharBox": ctypes.c_int,
+    "FPDFText_GetMatrix": ctypes.c_int, "FPDFText_GetFontSize": ctypes.c_double,
+    "FPDFText_GetCharOrigin": ctypes.c_int,
+    "FPDFPage_CountObjects": ctypes.c_int, "FPDFPage_GetObject": Handle,
+    "FPDFFormObj_CountObjects": ctypes.c_int, "FPDFFormObj_GetObject": Handle,
+    "FPDFPageObj_GetType": ctypes.c_int, "FPDFPageObj_GetMatrix": ctypes.c_int,
+    "FPDFPageObj_GetStrokeColor": ctypes.c_int, "FPDFPageObj_GetFillColor": ctypes.c_int,
+    "FPDFTextObj_GetFont": Handle, "FPDFTextObj_GetText": ctypes.c_ulong, "FPDFFont_GetIsEmbedded": ctypes.c_int,
+    "FPDFPath_GetDrawMode": ctypes.c_int, "FPDFPath_CountSegments": ctypes.c_int,
+    "FPDFPath_GetPathSegment": Handle, "FPDFPathSegment_GetPoint": ctypes.c_int,
+    "FPDFPathSegment_GetType": ctypes.c_int, "FPDFPathSegment_GetClose": ctypes.c_int,
+}
+
+
+@cache
+def bare() -> SimpleNamespace:
+    """The PDFium functions of `_BARE` without pypdfium2's argument types.
+
+    pypdfium2 declares every function's argument types, and ctypes then checks and converts
+    each argument on every call: about 1 µs a call, which made these calls most of what a
+    text page costs (a few per glyph, thousands of glyphs a page). The same function at the
+    same address without declared arguments costs a third. The price: nothing is checked, so
+    callers pass exactly what C expects — Python ints for ints, `ctypes.byref()` for out-
+    parameters, pypdfium2's or `Handle` pointers for objects."""
+    import pypdfium2.raw as raw
+
+    calls = {}
+    for name, restype in _BARE.items():
+        typed = getattr(raw, name)
+        fn = type(typed)(ctypes.cast(typed, ctypes.c_void_p).value)  # same library, same address
+        fn.restype = restype
+        calls[name] = fn
+    return SimpleNamespace(**calls)
 
 
 def multiply(m: Matrix, n: Matrix) -> Matrix:
@@ -95,12 +143,17 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
     if n <= 0:
         return []
     text = page_text(textpage, n)
-    is_generated, map_error = raw.FPDFText_IsGenerated, raw.FPDFText_HasUnicodeMapError
-    loose_box, ink_box, get_matrix, font_size, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharBox, \
-        raw.FPDFText_GetMatrix, raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin
+    pdfium = bare()
+    is_generated, map_error = pdfium.FPDFText_IsGenerated, pdfium.FPDFText_HasUnicodeMapError
+    loose_box, ink_box, get_matrix, font_size, origin = pdfium.FPDFText_GetLooseCharBox, pdfium.FPDFText_GetCharBox, \
+        pdfium.FPDFText_GetMatrix, pdfium.FPDFText_GetFontSize, pdfium.FPDFText_GetCharOrigin
+    byref = ctypes.byref
     rect, mx = raw.FS_RECTF(), raw.FS_MATRIX()
+    rect_p, mx_p = byref(rect), byref(mx)
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    ox_p, oy_p = byref(ox), byref(oy)
     ink = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    ink_p = [byref(v) for v in ink]
     ta, tb, tc, td, te, tf = t
     ra, rb, rc, rd = ta, -tb, tc, -td  # the display transform's turn alone, y kept up
     hypot = math.hypot
@@ -110,6 +163,7 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
     has_origin = False
     em = 0.0
     a = b = c = d = scale = 0.0
+    matrix = (a, b, c, d)
     upright = True
     out = []
     for i in range(n):
@@ -118,27 +172,30 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
             continue
         if map_error(tp, i) == 1:
             ch = "\ufffd"
-        if not loose_box(tp, i, rect):
+        if not loose_box(tp, i, rect_p):
             continue
         left, right, top, bottom = rect.left, rect.right, rect.top, rect.bottom
         if not (same_band and has_origin and top == band_top and bottom == band_bottom):
             # A glyph whose loose box spans the previous one's band exactly (same font, same
             # size, same baseline: PDFium computes the band from these alone) is in the same
-            # run, and its font size, baseline and matrix are the run's: three calls saved
-            # for most glyphs. (Only on a page without a quarter turn, where the baseline is
-            # the band's y; else each glyph is asked.)
-            has_origin = origin(tp, i, ox, oy)
+            # run, and its font size, baseline and matrix are the run's: three calls saved.
+            # (Only where PDFium takes the band from the font's metrics — where it shrinks the
+            # box to each glyph's outline, a third of the glyphs in the reports measured, each
+            # is asked — and only on a page without a quarter turn, where the baseline is the
+            # band's y.)
+            has_origin = origin(tp, i, ox_p, oy_p)
             em = font_size(tp, i)
             key = (em, round(oy.value, 3)) if has_origin else None
             if key is None or key != run_key:
-                get_matrix(tp, i, mx)
+                get_matrix(tp, i, mx_p)
                 a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
                 scale = hypot(c, d)
                 upright = a * d > 0 and b * c <= 0
+                matrix = (a, b, c, d)  # one tuple for the run's glyphs
                 run_key = key
             band_top, band_bottom = top, bottom
         size = em * scale
-        if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink):
+        if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink_p):
             # PDFium stretches the loose box over the gap a glyph's spacing leaves (WPS sets
             # vertical labels as one line with huge spacing): the ink says where it is.
             left, right, bottom, top = (v.value for v in ink)
@@ -151,8 +208,12 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
             y0 = y1 - size
         if not (-1 <= (x0 + x1) / 2 <= width + 1 and -1 <= (y0 + y1) / 2 <= height + 1):
             continue
-        out.append({"text": ch, "x0": min(x0, x1), "x1": max(x0, x1), "top": min(y0, y1), "bottom": max(y0, y1),
-                    "size": size, "upright": upright, "matrix": (a, b, c, d)})
+        if x1 < x0:  # a page turned upside down (conditionals: min() and max() cost a call each)
+            x0, x1 = x1, x0
+        if y1 < y0:
+            y0, y1 = y1, y0
+        out.append({"text": ch, "x0": x0, "x1": x1, "top": y0, "bottom": y1,
+                    "size": size, "upright": upright, "matrix": matrix})
     return out
 
 
@@ -204,30 +265,33 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
     the page's `textpage`, also how many text objects PDFium could not give the text of."""
     import pypdfium2.raw as raw
 
+    pdfium = bare()
     out = Shapes([], [], 0, [])
     count = 0
-    get_type, get_text, get_font = raw.FPDFPageObj_GetType, raw.FPDFTextObj_GetText, raw.FPDFTextObj_GetFont
-    address = ctypes.c_void_p.from_buffer
+    get_type, get_text, get_font = pdfium.FPDFPageObj_GetType, pdfium.FPDFTextObj_GetText, pdfium.FPDFTextObj_GetFont
     TEXT, PATH, IMAGE, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
     tp = textpage.raw if textpage is not None else None
-    fonts: dict[int | None, bool] = {}  # font → embedded, or found to give text
+    fonts: dict[int | None, bool] = {}  # font address → embedded, or found to give text
     stack = [(page.raw, None, t, 0)]  # (container, form object or None for the page, matrix, depth)
     while stack:
         container, form, m, depth = stack.pop()
-        n_objects = raw.FPDFFormObj_CountObjects(form) if form is not None else raw.FPDFPage_CountObjects(container)
+        if form is not None:
+            n_objects, get_object, owner = pdfium.FPDFFormObj_CountObjects(form), pdfium.FPDFFormObj_GetObject, form
+        else:
+            n_objects, get_object, owner = pdfium.FPDFPage_CountObjects(container), pdfium.FPDFPage_GetObject, container
         count += max(n_objects, 0)
         if count > MAX_OBJECTS:
             raise TooManyObjects(f"more than {MAX_OBJECTS} objects on the page")
         for i in range(n_objects):
-            obj = raw.FPDFFormObj_GetObject(form, i) if form is not None else raw.FPDFPage_GetObject(container, i)
+            obj = get_object(owner, i)
             kind = get_type(obj)
             if kind == TEXT:
                 out.texts += 1
                 if tp is not None:
-                    font = address(get_font(obj)).value  # the font's address (cast() is slower)
-                    if font not in fonts:
-                        fonts[font] = _embedded_font(obj)
-                    if not fonts[font]:
+                    font = get_font(obj)
+                    if font.value not in fonts:
+                        fonts[font.value] = bool(font) and pdfium.FPDFFont_GetIsEmbedded(font) == 1
+                    if not fonts[font.value]:
                         # A font PDFium had to do without: does it give this object's text? (An
                         # embedded font's empty object is a zero-width space: nothing is lost.)
                         # Asking walks the page's glyphs, so a font that gave text once is
@@ -235,7 +299,7 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
                         if get_text(obj, tp, None, 0) <= 2:  # 2 bytes: the NUL alone, no text
                             out.unread += 1
                         else:
-                            fonts[font] = True
+                            fonts[font.value] = True
             elif kind == PATH:
                 _add_path(obj, multiply(_matrix(obj), m), out)
             elif kind == IMAGE:
@@ -246,33 +310,39 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
     return out
 
 
-def _matrix(obj) -> Matrix:
-    import pypdfium2.raw as raw
+_OUT = threading.local()  # reused out-parameters per thread (threads may read pages at once)
 
-    m = raw.FS_MATRIX()
-    if not raw.FPDFPageObj_GetMatrix(obj, m):
+
+def _out_params() -> SimpleNamespace:
+    """This thread's out-parameters for the per-object calls, each with its `byref`."""
+    v = getattr(_OUT, "v", None)
+    if v is None:
+        import pypdfium2.raw as raw
+
+        byref = ctypes.byref
+        matrix, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+        fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+        rgba = tuple(ctypes.c_uint() for _ in range(4))
+        v = _OUT.v = SimpleNamespace(matrix=matrix, matrix_p=byref(matrix), x=x, y=y, xy_p=(byref(x), byref(y)),
+                                     fill_mode=fill_mode, stroke=stroke, mode_p=(byref(fill_mode), byref(stroke)),
+                                     rgba=rgba, rgba_p=tuple(byref(c) for c in rgba))
+    return v
+
+
+def _matrix(obj) -> Matrix:
+    o = _out_params()
+    if not bare().FPDFPageObj_GetMatrix(obj, o.matrix_p):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    m = o.matrix
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-_RGBA = threading.local()  # four reused out-parameters per thread (threads may read pages at once)
-
-
 def _color(getter, obj) -> tuple[float, float, float] | None:
-    rgba = getattr(_RGBA, "v", None)
-    if rgba is None:
-        rgba = _RGBA.v = tuple(ctypes.c_uint() for _ in range(4))
-    r, g, b, a = rgba
-    if not getter(obj, r, g, b, a):
+    o = _out_params()
+    if not getter(obj, *o.rgba_p):
         return None
+    r, g, b, _ = o.rgba
     return (r.value / 255, g.value / 255, b.value / 255)
-
-
-def _embedded_font(text_object) -> bool:
-    import pypdfium2.raw as raw
-
-    font = raw.FPDFTextObj_GetFont(text_object)
-    return bool(font) and raw.FPDFFont_GetIsEmbedded(font) == 1
 
 
 def _box(points) -> tuple[float, float, float, float]:
@@ -284,33 +354,36 @@ def _add_path(obj, m: Matrix, out: Shapes) -> None:
     """One path object's subpaths → lines, rectangles or curves (pdfminer's classes)."""
     import pypdfium2.raw as raw
 
-    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-    if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
+    pdfium, o = bare(), _out_params()
+    if not pdfium.FPDFPath_GetDrawMode(obj, *o.mode_p):
         return
-    stroked, filled = bool(stroke.value), fill_mode.value != 0
+    stroked, filled = bool(o.stroke.value), o.fill_mode.value != 0
     if not (stroked or filled):
         return
-    stroke_color = _color(raw.FPDFPageObj_GetStrokeColor, obj) if stroked else None
-    fill_color = _color(raw.FPDFPageObj_GetFillColor, obj)
+    stroke_color = _color(pdfium.FPDFPageObj_GetStrokeColor, obj) if stroked else None
+    fill_color = _color(pdfium.FPDFPageObj_GetFillColor, obj)
     if not stroked and is_white(fill_color):
         out.hidden += 1  # white boxes behind text (WPS draws one per line): never a ruling
         return
     paint = {"stroke": stroked, "fill": filled, "stroking_color": stroke_color, "non_stroking_color": fill_color}
-    x, y = ctypes.c_float(), ctypes.c_float()
+    get_segment, get_point, get_kind, get_close = pdfium.FPDFPath_GetPathSegment, pdfium.FPDFPathSegment_GetPoint, \
+        pdfium.FPDFPathSegment_GetType, pdfium.FPDFPathSegment_GetClose
+    x, y, xy_p = o.x, o.y, o.xy_p
+    MOVETO, BEZIERTO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
     subpaths: list[tuple[list[tuple[float, float]], bool, bool]] = []  # points, closed, curved
-    for i in range(raw.FPDFPath_CountSegments(obj)):
-        seg = raw.FPDFPath_GetPathSegment(obj, i)
-        if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
+    for i in range(pdfium.FPDFPath_CountSegments(obj)):
+        seg = get_segment(obj, i)
+        if not seg or not get_point(seg, *xy_p):
             continue
-        kind = raw.FPDFPathSegment_GetType(seg)
+        kind = get_kind(seg)
         pt = apply(m, x.value, y.value)
-        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+        if kind == MOVETO or not subpaths:
             subpaths.append(([pt], False, False))
         else:
             pts, closed, curved = subpaths[-1]
             pts.append(pt)
-            subpaths[-1] = (pts, closed, curved or kind == raw.FPDF_SEGMENT_BEZIERTO)
-        if raw.FPDFPathSegment_GetClose(seg):
+            subpaths[-1] = (pts, closed, curved or kind == BEZIERTO)
+        if get_close(seg):
             pts, _, curved = subpaths[-1]
             subpaths[-1] = (pts, True, curved)
     for pts, closed, curved in subpaths:
