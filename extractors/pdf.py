@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 from core import progress
@@ -129,7 +130,7 @@ def text_layer_state(drawing: PageDrawing, counts: Counter[str] | None = None) -
 
 def glyph_counts(drawing: PageDrawing) -> Counter[str]:
     """How many glyphs of each text the page has: each distinct text is then judged once."""
-    return Counter(c["text"] for c in drawing.chars)
+    return Counter(map(itemgetter("text"), drawing.chars))
 
 
 def _is_mojibake(text: str) -> bool:

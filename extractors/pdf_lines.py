@@ -158,7 +158,7 @@ def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
         if not t or t.isspace():
             pending_space = prev is not None
             continue
-        tight = is_tight(t[0])
+        tight = _tight(t[0])  # t is not empty: is_tight's own test spared, once per glyph
         if prev is not None and not (prev_tight and tight):
             size = min(prev.get("size") or 10.0, c.get("size") or 10.0)
             if vertical:
@@ -168,7 +168,7 @@ def chars_to_text(chars: list[dict], vertical: bool = False) -> str:
             if pending_space or gap > SPACE_GAP * size:
                 out.append(" ")
         out.append(t)
-        prev, prev_tight = c, (tight if len(t) == 1 else is_tight(t[-1]))
+        prev, prev_tight = c, (tight if len(t) == 1 else _tight(t[-1]))
         pending_space = False
     return "".join(out)
 

@@ -267,7 +267,7 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
 
     pdfium = bare()
     out = Shapes([], [], 0, [])
-    count = 0
+    count = texts = unread = 0
     get_type, get_text, get_font = pdfium.FPDFPageObj_GetType, pdfium.FPDFTextObj_GetText, pdfium.FPDFTextObj_GetFont
     TEXT, PATH, IMAGE, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
     tp = textpage.raw if textpage is not None else None
@@ -286,18 +286,19 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
             obj = get_object(owner, i)
             kind = get_type(obj)
             if kind == TEXT:
-                out.texts += 1
+                texts += 1
                 if tp is not None:
                     font = get_font(obj)
-                    if font.value not in fonts:
-                        fonts[font.value] = bool(font) and pdfium.FPDFFont_GetIsEmbedded(font) == 1
-                    if not fonts[font.value]:
+                    known = fonts.get(font.value)
+                    if known is None:
+                        known = fonts[font.value] = bool(font) and pdfium.FPDFFont_GetIsEmbedded(font) == 1
+                    if not known:
                         # A font PDFium had to do without: does it give this object's text? (An
                         # embedded font's empty object is a zero-width space: nothing is lost.)
                         # Asking walks the page's glyphs, so a font that gave text once is
                         # trusted for the rest of the page.
                         if get_text(obj, tp, None, 0) <= 2:  # 2 bytes: the NUL alone, no text
-                            out.unread += 1
+                            unread += 1
                         else:
                             fonts[font.value] = True
             elif kind == PATH:
@@ -307,6 +308,7 @@ def page_shapes(page, t: Matrix, textpage=None) -> Shapes:
                                           for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]))
             elif kind == FORM and depth < MAX_FORM_DEPTH:
                 stack.append((container, obj, multiply(_matrix(obj), m), depth + 1))
+    out.texts, out.unread = texts, unread
     return out
 
 

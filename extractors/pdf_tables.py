@@ -124,8 +124,10 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
         if cell is not None:
             inside.setdefault(id(cell), []).append(ch)
     for cell in cells:
-        cell.lines = chars_to_lines(inside.get(id(cell), []))
-        cell.text = join_lines([ln.text for ln in cell.lines])
+        held = inside.get(id(cell))
+        if held:  # else the defaults: no lines, no text (a table's empty cells are many)
+            cell.lines = chars_to_lines(held)
+            cell.text = join_lines([ln.text for ln in cell.lines])
     cells.sort(key=lambda c: (c.row, c.col))
     bbox = (xs[0], ys[0], xs[-1], ys[-1])
     return TablePart(page=page, bbox=bbox, cells=cells, xs=xs, ys=ys, pages=[page])
@@ -180,7 +182,7 @@ def drop_repeated_header(above: TablePart, below: TablePart) -> TablePart:
         n += 1
     if n == 0 or any(c.row < n <= c.row + c.row_span - 1 for c in below.cells):
         return below
-    cells = [replace(c, row=c.row - n) for c in below.cells if c.row >= n]
+    cells = [_moved(c, c.row - n, c.col, c.col_span) for c in below.cells if c.row >= n]
     return replace(below, cells=cells, ys=below.ys[n:])
 
 
@@ -201,7 +203,13 @@ def stitch_parts(above: TablePart, below: TablePart) -> TablePart:
 
 def _recolumn(c: RawCell, xs: list[float], row_offset: int) -> RawCell:
     c0, c1 = _nearest(xs, c.bbox[0]), _nearest(xs, c.bbox[2])
-    return replace(c, row=c.row + row_offset, col=c0, col_span=max(1, c1 - c0))
+    return _moved(c, c.row + row_offset, c0, max(1, c1 - c0))
+
+
+def _moved(c: RawCell, row: int, col: int, col_span: int) -> RawCell:
+    """A copy of `c` at another place in the grid (built directly: `dataclasses.replace`
+    costs ten times as much, once per cell of every stitched table)."""
+    return RawCell(c.bbox, c.page, c.lines, c.text, row, col, c.row_span, col_span)
 
 
 def _is_value(text: str) -> bool:
