@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
@@ -133,6 +134,7 @@ def glyph_counts(drawing: PageDrawing) -> Counter[str]:
     return Counter(map(itemgetter("text"), drawing.chars))
 
 
+@lru_cache(maxsize=1 << 16)  # each distinct glyph text judged once per process, as is_unmapped
 def _is_mojibake(text: str) -> bool:
     """Latin-1 letters and signs ("ÐÅÏ¢¹«¿ª"): GBK bytes mapped one by one, a broken
     ToUnicode map. A Chinese report has almost none of them."""

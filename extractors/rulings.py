@@ -236,8 +236,9 @@ def intersections_to_cells(intersections: dict[Point, dict[str, list[Edge]]]) ->
     """For each crossing, the smallest cell it is the top-left corner of: the nearest crossing
     below and the nearest to the right that one edge each joins to it, closed by a crossing at
     the bottom right joined to both."""
-    v_at = {p: {_edge_key(e) for e in es["v"]} for p, es in intersections.items()}
-    h_at = {p: {_edge_key(e) for e in es["h"]} for p, es in intersections.items()}
+    keys = {id(e): _edge_key(e) for es in intersections.values() for e in es["v"] + es["h"]}  # once per edge
+    v_at = {p: {keys[id(e)] for e in es["v"]} for p, es in intersections.items()}
+    h_at = {p: {keys[id(e)] for e in es["h"]} for p, es in intersections.items()}
     column: dict[float, list[float]] = defaultdict(list)  # x → the ys of its crossings, ascending
     row: dict[float, list[float]] = defaultdict(list)     # y → the xs of its crossings, ascending
     for x, y in sorted(intersections):
@@ -279,7 +280,7 @@ def cells_to_tables(cells: list[BBox]) -> list[list[BBox]]:
     def corners(c: BBox) -> tuple[Point, ...]:
         return ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))
 
-    remaining = list(cells)
+    remaining = [(cell, corners(cell)) for cell in cells]  # each cell's corners made once
     tables: list[list[BBox]] = []
     while remaining:
         seen: set[Point] = set()
@@ -287,14 +288,13 @@ def cells_to_tables(cells: list[BBox]) -> list[list[BBox]]:
         grew = True
         while grew and remaining:
             grew, rest = False, []
-            for cell in remaining:
-                cs = corners(cell)
-                if not current or any(c in seen for c in cs):
+            for cell, cs in remaining:
+                if not current or not seen.isdisjoint(cs):
                     seen.update(cs)
                     current.append(cell)
                     grew = True
                 else:
-                    rest.append(cell)
+                    rest.append((cell, cs))
             remaining = rest
         tables.append(current)
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
