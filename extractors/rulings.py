@@ -220,13 +220,15 @@ def edges_to_intersections(edges: list[Edge], tolerance: float = INTERSECTION_TO
     verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: (e["x0"], e["top"]))
     horizontals = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: (e["top"], e["x0"]))
     tops = [h["top"] for h in horizontals]
+    spans = [(h["x0"] - tolerance, h["x1"] + tolerance, h) for h in horizontals]  # once per edge, not per pair
     out: dict[Point, dict[str, list[Edge]]] = {}
     for v in verticals:
+        x = v["x0"]
         lo = bisect.bisect_left(tops, v["top"] - tolerance)
         hi = bisect.bisect_right(tops, v["bottom"] + tolerance)
-        for h in horizontals[lo:hi]:
-            if h["x0"] - tolerance <= v["x0"] <= h["x1"] + tolerance:
-                at = out.setdefault((v["x0"], h["top"]), {"v": [], "h": []})
+        for left, right, h in spans[lo:hi]:
+            if left <= x <= right:
+                at = out.setdefault((x, h["top"]), {"v": [], "h": []})
                 at["v"].append(v)
                 at["h"].append(h)
     return out
