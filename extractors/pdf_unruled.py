@@ -37,6 +37,12 @@ class Segment:
 
 def line_segments(line: Line) -> list[Segment]:
     """A line's glyphs split at gaps wider than a cell boundary."""
+    return [s for s in map(_segment, line_groups(line)) if s.text]
+
+
+def line_groups(line: Line) -> list[list[dict]]:
+    """A line's visible glyphs in the groups `line_segments` makes of them, before their
+    texts are built: each group is one segment (every group holds a visible glyph)."""
     chars = [c for c in line.chars if c["text"].strip()]
     if not chars or line.vertical:
         return []
@@ -49,13 +55,12 @@ def line_segments(line: Line) -> list[Segment]:
             groups.append([c])
         else:
             groups[-1].append(c)
-    out = []
-    for g in groups:
-        text = chars_to_text(g).strip()
-        if text:
-            out.append(Segment(text, (min(c["x0"] for c in g), min(c["top"] for c in g),
-                                      max(c["x1"] for c in g), max(c["bottom"] for c in g))))
-    return out
+    return groups
+
+
+def _segment(g: list[dict]) -> Segment:
+    return Segment(chars_to_text(g).strip(), (min(c["x0"] for c in g), min(c["top"] for c in g),
+                                              max(c["x1"] for c in g), max(c["bottom"] for c in g)))
 
 
 def _boundary(left: str, right: str) -> bool:
@@ -84,11 +89,15 @@ def _aligned(rows: list[list[Segment]]) -> bool:
 
 def find_unruled_tables(lines: list[Line], page: int) -> tuple[list[Table], set[int]]:
     """Runs of aligned lines that carry numbers → tables; also the indices of the lines used."""
-    segs = [line_segments(ln) for ln in lines]
+    groups = [line_groups(ln) for ln in lines]
+    segs: list[list[Segment]] = [[] for _ in lines]  # texts built only where asked for (below)
     runs: list[list[int]] = []
     current: list[int] = []
     pending: list[int] = []  # short one-segment lines that may be wrapped labels inside a run
-    for i, s in enumerate(segs):
+    for i, g in enumerate(groups):
+        if len(g) == 1 and not current:
+            continue  # a line of prose outside a run: neither starts nor ends one, whatever its text
+        s = segs[i] = [x for x in map(_segment, g) if x.text]
         if len(s) == 1 and section_of(s[0].text):
             s = []  # a section heading ends any table above it
         if len(s) >= 2:
