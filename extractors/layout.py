@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.document import TextBlock
-from extractors.pdf_lines import Line, chars_to_lines
+from extractors.pdf_lines import Centres, Line, chars_to_lines
 from extractors.pdf_tables import TablePart, part_to_table, parts_continue, stitch_parts
 
 MARGIN_SHARE = 0.12
@@ -78,11 +78,15 @@ def is_page_furniture(line: Line, page_height: float) -> bool:
     return in_margin and bool(_PAGE_NUMBER.match(line.text.strip()))
 
 
-def body_lines(chars: list[dict], tables: list[TablePart], page_height: float) -> list[Line]:
-    """Glyphs outside the tables → text lines, without page numbers."""
+def body_lines(chars: list[dict], tables: list[TablePart], page_height: float,
+               centres: Centres | None = None) -> list[Line]:
+    """Glyphs outside the tables → text lines, without page numbers. `centres`: the page's
+    glyph centres, where the caller has them."""
     free = chars
-    for x0, top, x1, bottom in (t.bbox for t in tables):  # one pass per table, no call per glyph
-        free = [c for c in free if not (x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom)]
+    if tables:
+        centres = centres or Centres(chars)
+        taken = {i for t in tables for i in centres.within(t.bbox)}
+        free = [c for i, c in enumerate(chars) if i not in taken]
     return [ln for ln in chars_to_lines(free) if ln.text.strip() and not is_page_furniture(ln, page_height)]
 
 

@@ -34,7 +34,7 @@ from core.errors import BadDocument
 from extractors.layout import (PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageContent, PageDrawing, body_lines,
                                drop_running_lines, stitch_pages)
 from extractors.pdf_limits import MAX_CONTENT_BYTES, MAX_PAGES, inflated_size
-from extractors.pdf_lines import is_unmapped
+from extractors.pdf_lines import Centres, is_unmapped
 from extractors.pdf_tables import TablePart, find_table_parts
 from extractors.pdf_unruled import find_unruled_tables
 
@@ -188,10 +188,11 @@ def read_page(drawing: PageDrawing) -> PageContent:
     if unmapped:
         chars = [c for c in chars if c["text"] not in unmapped]
         out.warnings.append(f"page {n}: {sum(counts[t] for t in unmapped)} glyphs without Unicode mapping dropped")
-    tables = find_table_parts(drawing.rulings, chars, n)
+    centres = Centres(chars) if drawing.rulings else None  # shared by every table and the body text
+    tables = find_table_parts(drawing.rulings, chars, n, centres)
     for t in tables:
         out.items.append((t.bbox[1], t))
-    lines = body_lines(chars, tables, drawing.height)
+    lines = body_lines(chars, tables, drawing.height, centres)
     unruled, used = find_unruled_tables(lines, n)  # statistics laid out as aligned text only
     for t in unruled:
         out.items.append((t.prov.bbox[1], t))

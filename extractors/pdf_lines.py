@@ -10,6 +10,7 @@ wrapped CJK or digit runs re-joined without a line break ("商业\\n企业" → 
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -83,6 +84,25 @@ class Line:
     @cached_property
     def text(self) -> str:
         return chars_to_text(self.chars, self.vertical)
+
+
+class Centres:
+    """The middles of a page's glyphs, and the glyphs ordered by the height of theirs: the
+    glyphs whose middles lie in a band of the page (a table) are a bisection away, instead
+    of a pass over the whole page for every table."""
+
+    def __init__(self, chars: list[dict]):
+        self.x = [(c["x0"] + c["x1"]) / 2 for c in chars]
+        self.y = [(c["top"] + c["bottom"]) / 2 for c in chars]
+        self.by_height = sorted(range(len(chars)), key=self.y.__getitem__)
+        self.heights = [self.y[i] for i in self.by_height]
+
+    def within(self, box: BBox) -> list[int]:
+        """Indices, in page order, of the glyphs whose middles lie in `box` (edges included)."""
+        x0, top, x1, bottom = box
+        lo, hi = bisect.bisect_left(self.heights, top), bisect.bisect_right(self.heights, bottom)
+        xs = self.x
+        return [i for i in sorted(self.by_height[lo:hi]) if x0 <= xs[i] <= x1]
 
 
 def chars_to_lines(chars: list[dict]) -> list[Line]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from core.document import BBox, Cell, Provenance, Table, grid_size
 from core.geometry import cluster_positions
-from extractors.pdf_lines import Line, chars_to_lines, join_lines, lines_bbox
+from extractors.pdf_lines import Centres, Line, chars_to_lines, join_lines, lines_bbox
 from extractors.rulings import close_open_tables, edges_to_cell_groups, merge_rulings
 
 EDGE_TOLERANCE = 1.5
@@ -93,11 +93,12 @@ def _nearest(positions: list[float], v: float) -> int:
     return i if positions[i] - v < v - positions[i - 1] else i - 1
 
 
-def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
+def cells_to_part(boxes: list[BBox], chars: list[dict], page: int, centres: Centres | None = None) -> TablePart:
     """Cell boxes of one table + the page's glyphs → a `TablePart` with rows, columns and texts.
 
     Each glyph goes to the cell holding its centre (found through the grid, not by scanning
-    every cell); a cell's text is its lines joined CJK-aware (`join_lines`).
+    every cell); a cell's text is its lines joined CJK-aware (`join_lines`). `centres`: the
+    page's glyph centres, where the caller has them for all its tables.
     """
     xs = distinct_positions([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = distinct_positions([b[1] for b in boxes] + [b[3] for b in boxes])
@@ -114,15 +115,14 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
             for k in range(c0, c1):
                 owner.setdefault((r, k), cell)
     inside: dict[int, list[dict]] = {}
-    left, right, top, bottom = xs[0], xs[-1], ys[0], ys[-1]
     last_row, last_col, after = len(ys) - 2, len(xs) - 2, bisect.bisect_right
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        if not (left <= cx <= right and top <= cy <= bottom):
-            continue
+    if centres is None:
+        centres = Centres(chars)
+    for i in centres.within((xs[0], ys[0], xs[-1], ys[-1])):
+        cx, cy = centres.x[i], centres.y[i]
         cell = owner.get((min(after(ys, cy) - 1, last_row), min(after(xs, cx) - 1, last_col)))
         if cell is not None:
-            inside.setdefault(id(cell), []).append(ch)
+            inside.setdefault(id(cell), []).append(chars[i])
     for cell in cells:
         held = inside.get(id(cell))
         if held:  # else the defaults: no lines, no text (a table's empty cells are many)
@@ -133,10 +133,13 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int) -> TablePart:
     return TablePart(page=page, bbox=bbox, cells=cells, xs=xs, ys=ys, pages=[page])
 
 
-def find_table_parts(rulings: list[dict], chars: list[dict], page_no: int) -> list[TablePart]:
+def find_table_parts(rulings: list[dict], chars: list[dict], page_no: int,
+                     centres: Centres | None = None) -> list[TablePart]:
     """All ruled tables of a page, top to bottom (`is_table_part`), from its unmerged rulings."""
-    edges = close_open_tables(merge_rulings(rulings))
-    parts = [cells_to_part(group, chars, page_no) for group in edges_to_cell_groups(edges)]
+    groups = edges_to_cell_groups(close_open_tables(merge_rulings(rulings)))
+    if groups and centres is None:
+        centres = Centres(chars)
+    parts = [cells_to_part(group, chars, page_no, centres) for group in groups]
     return [p for p in parts if is_table_part(p)]
 
 

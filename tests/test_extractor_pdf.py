@@ -685,3 +685,18 @@ def test_page_text_glyph_by_glyph_when_one_call_does_not_fit(tmp_path, monkeypat
     assert "总体情况" in whole and len(whole) == n
     textpage.close()
     pdf.close()
+
+
+def test_centres_find_the_glyphs_of_a_box_in_page_order():
+    """A table takes the glyphs whose middles lie in its box (edges included), in the page's
+    order, found by bisection over the glyphs' heights."""
+    from extractors.pdf_lines import Centres
+
+    def glyph(text, x, y):
+        return {"text": text, "x0": x - 2, "x1": x + 2, "top": y - 3, "bottom": y + 3}
+
+    chars = [glyph("下", 50, 300), glyph("上", 50, 100), glyph("左", 10, 200), glyph("中", 50, 200),
+             glyph("边", 80, 200), glyph("外", 81, 200)]
+    centres = Centres(chars)
+    assert centres.within((20, 100, 80, 200)) == [1, 3, 4]  # 上 and 边 on the edges, 左 and 外 outside
+    assert centres.within((0, 0, 100, 50)) == []
