@@ -104,9 +104,12 @@ def cells_to_part(boxes: list[BBox], chars: list[dict], page: int, centres: Cent
     ys = distinct_positions([b[1] for b in boxes] + [b[3] for b in boxes])
     cells: list[RawCell] = []
     owner: dict[tuple[int, int], RawCell] = {}
+    # cells share their sides: each distinct side is looked up once
+    col_of = {v: _nearest(xs, v) for v in {v for b in boxes for v in (b[0], b[2])}}
+    row_of = {v: _nearest(ys, v) for v in {v for b in boxes for v in (b[1], b[3])}}
     for b in boxes:
-        c0, c1 = _nearest(xs, b[0]), _nearest(xs, b[2])
-        r0, r1 = _nearest(ys, b[1]), _nearest(ys, b[3])
+        c0, c1 = col_of[b[0]], col_of[b[2]]
+        r0, r1 = row_of[b[1]], row_of[b[3]]
         if c1 <= c0 or r1 <= r0:
             continue
         cell = RawCell(bbox=b, page=page, row=r0, col=c0, row_span=r1 - r0, col_span=c1 - c0)
