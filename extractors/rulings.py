@@ -210,10 +210,6 @@ def _covered(horizontals: list[Edge], y: float, x0: float, x1: float) -> bool:
 # --- 4. crossings, cells, tables ---------------------------------------------------------------
 
 
-def _edge_key(e: Edge) -> BBox:
-    return (e["x0"], e["top"], e["x1"], e["bottom"])
-
-
 def edges_to_intersections(edges: list[Edge], tolerance: float = INTERSECTION_TOLERANCE
                            ) -> dict[Point, dict[str, list[Edge]]]:
     """(x, y) → the vertical and horizontal edges crossing there, within `tolerance`."""
@@ -238,9 +234,10 @@ def intersections_to_cells(intersections: dict[Point, dict[str, list[Edge]]]) ->
     """For each crossing, the smallest cell it is the top-left corner of: the nearest crossing
     below and the nearest to the right that one edge each joins to it, closed by a crossing at
     the bottom right joined to both."""
-    keys = {id(e): _edge_key(e) for es in intersections.values() for e in es["v"] + es["h"]}  # once per edge
-    v_at = {p: {keys[id(e)] for e in es["v"]} for p, es in intersections.items()}
-    h_at = {p: {keys[id(e)] for e in es["h"]} for p, es in intersections.items()}
+    # Edges by identity: an edge crosses every point its coordinates reach, so a twin with the
+    # same coordinates (merge_rulings joins those anyway) is at the same crossings.
+    v_at = {p: {id(e) for e in es["v"]} for p, es in intersections.items()}
+    h_at = {p: {id(e) for e in es["h"]} for p, es in intersections.items()}
     column: dict[float, list[float]] = defaultdict(list)  # x → the ys of its crossings, ascending
     row: dict[float, list[float]] = defaultdict(list)     # y → the xs of its crossings, ascending
     for x, y in sorted(intersections):
