@@ -157,6 +157,7 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
     ta, tb, tc, td, te, tf = t
     ra, rb, rc, rd = ta, -tb, tc, -td  # the display transform's turn alone, y kept up
     hypot = math.hypot
+    stretched, descent = 2 * MAX_ADVANCE, DESCENT  # module constants read once, not per glyph
     run_key = None
     same_band = tb == 0 and tc == 0  # no quarter turn: the baseline runs along x
     band_top = band_bottom = math.nan
@@ -195,7 +196,7 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
                 run_key = key
             band_top, band_bottom = top, bottom
         size = em * scale
-        if abs(right - left) + abs(top - bottom) > 2 * MAX_ADVANCE * size and ink_box(tp, i, *ink_p):
+        if abs(right - left) + abs(top - bottom) > stretched * size and ink_box(tp, i, *ink_p):
             # PDFium stretches the loose box over the gap a glyph's spacing leaves (WPS sets
             # vertical labels as one line with huge spacing): the ink says where it is.
             left, right, bottom, top = (v.value for v in ink)
@@ -204,7 +205,7 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
         if upright and has_origin:
             # The font size tall, `DESCENT` below the baseline (PDFium's loose box follows each
             # font's metrics, and shrinks to the glyph when they look odd).
-            y1 = tb * ox.value + td * oy.value + tf + DESCENT * size
+            y1 = tb * ox.value + td * oy.value + tf + descent * size
             y0 = y1 - size
         if not (-1 <= (x0 + x1) / 2 <= width + 1 and -1 <= (y0 + y1) / 2 <= height + 1):
             continue
