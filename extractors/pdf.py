@@ -199,7 +199,8 @@ def read_page(drawing: PageDrawing) -> PageContent:
     for i, ln in enumerate(lines):
         if i in used:
             continue
-        prov = Provenance(page=n, bbox=tuple(round(v, 2) for v in ln.bbox), method="text")
+        x0, top, x1, bottom = ln.bbox
+        prov = Provenance(page=n, bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)), method="text")
         out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=prov)))
     for im in _picture_blocks(drawing, tables):
         out.items.append((im.prov.bbox[1], im))
