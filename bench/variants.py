@@ -6,7 +6,8 @@ The variants and their truth come from tests/variants.py (the fast formats run i
 tests/test_variants.py). Here the DOCX of each class is also converted by LibreOffice, in
 one soffice run per target, to DOC, RTF and PDF (a PDF with a text layer, tables ruled),
 and the XLSX to XLS; and each class is drawn as pictures (tests/variants_pictures.py: DOCX and
-an article page with the tables pasted as pictures, a scanned PDF), read through OCR. Each variant is scored with tests/variant_check.py: `exact` (every
+an article page with the tables pasted as pictures, a scanned PDF, a bi-level multi-page TIFF,
+and each table a picture file of its own), read through OCR. Each variant is scored with tests/variant_check.py: `exact` (every
 cell right, metadata right), `holds` (every lost cell reported, nothing wrong or
 invented), and the counts of cells wrong, invented and lost without a finding.
 """
@@ -58,6 +59,11 @@ def build(classes: list[str], formats: list[str], work: Path, face: str | None =
                 report = replace(V.variant(k), face=face_of(k, face))
                 out.append((k, f, write_fn(report, work / f"{k}-{f}{ext}"), report))
                 continue
+            if f in P.PER_TABLE:  # one picture per table: each its own document, its table's truth
+                report = replace(V.variant(k), face=face_of(k, face))
+                for path, truth in P.PER_TABLE[f](report, work / f"{k}-{f}"):
+                    out.append((k, f, path, replace(report, truth=truth)))
+                continue
             path, report = V.write(k, f, work, face=face_of(k, face))
             sources[f][k] = (path, report)
             if f in formats:
@@ -84,7 +90,7 @@ def build(classes: list[str], formats: list[str], work: Path, face: str | None =
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--classes", default=",".join(V.CLASSES))
-    ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED, *P.FORMATS]))
+    ap.add_argument("--formats", default=",".join([*V.FORMATS, *CONVERTED, *P.FORMATS, *P.PER_TABLE]))
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--face", help="print every variant in this face (a key of tests/ocr_degrade.FACE_NAMES: "
                                    "sans, serif, ukai, uming, wqy), or 'cycle': each class in another")
@@ -105,8 +111,13 @@ def main() -> None:
             failed.append(f"{k}-{f}: {type(exc).__name__}: {exc}")
             by_format[f].append(None)
             continue
-        o = check(record, report.truth, agency=report.agency, year=V.truth_year(k, f, report), template=report.template,
-                  published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf", *P.FORMATS) else None)
+        if f in P.PER_TABLE:  # a lone table: its cells; no title, agency, date or form to read
+            o = check(record, report.truth)
+        else:
+            o = check(record, report.truth, agency=report.agency, year=V.truth_year(k, f, report),
+                      template=report.template,
+                      published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf", *P.FORMATS)
+                      else None)
         by_format[f].append((k, o, time.perf_counter() - t0))
         if args.verbose and not o.exact:
             print(f"  {k}-{f}: unread={len(o.unread)} silent={o.silent[:3]} wrong={o.wrong[:3]} "

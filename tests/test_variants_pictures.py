@@ -4,7 +4,9 @@ The tables are drawn, scanned (`tests/variants_pictures.py`) and read back throu
 cases kept here are the ones that once failed: printed blanks ("/" read as 1, "—" as 一 or
 _) in pictures pasted into DOCX and HTML, a scanned report whose notes sit under its
 tables, and an empty spacer column after the labels (its narrow header cells once merged, the
-border between them read as "_"). Each must come out exactly (OCR is slow: about ten seconds a case).
+border between them read as "_"); and one of each kind of file the crossing makes: a
+bi-level multi-page TIFF, a table per picture file. Each must come out exactly (OCR is slow:
+about ten seconds a case).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from variant_check import check
 from gongkai.pipeline import extract_record
 
 CASES = [("blanks", "docx_pictures"), ("blanks", "html_pictures"), ("notes", "pdf_scan"),
-         ("spacer_after_labels", "docx_pictures")]
+         ("spacer_after_labels", "docx_pictures"), ("split_repeated_header", "tiff")]
 
 
 @pytest.mark.parametrize("klass,fmt", CASES, ids=[f"{k}-{f}" for k, f in CASES])
@@ -52,3 +54,16 @@ def test_picture_variant_in_another_face_extracts_exactly(klass, fmt, face, tmp_
     outcome = check(record, report.truth, agency=report.agency, year=report.year, template=report.template,
                     published=report.published)
     assert outcome.exact, outcome
+
+
+def test_each_table_as_a_picture_file_of_its_own(tmp_path):
+    """A report posted one picture per table (PNG at 175 dpi, JPEG at 140 and 160): each file is
+    a document holding one table, and gives exactly that table's cells, blanks null."""
+    report = V.variant("blanks")
+    files = P.PER_TABLE["images"](report, tmp_path / "blanks-images")
+    assert [f.suffix for f, _ in files] == [".png", ".jpg", ".jpg"]
+    for path, truth in files:
+        record = extract_record(path)
+        outcome = check(record, truth)
+        assert outcome.exact, (path.name, outcome)
+        assert not any(code not in truth for code, v in record.cells.items() if v is not None), path.name

@@ -7,6 +7,11 @@ of `ocr_degrade`'s steps) becomes the picture-bearing documents the held-out set
     docx_pictures    DOCX whose tables are pictures pasted between the paragraphs (~150 dpi)
     html_pictures    an article page whose tables are <img> pictures (data: URLs, ~100 dpi)
     pdf_scan         every page a scan (the text too, 150 dpi, 1°, JPEG 60)
+    tiff             the same pages scanned bi-level (200 dpi, ½°) into one multi-page G4 TIFF,
+                     as office scanners file them
+    images           each table a picture of its own (PNG or JPEG, 140–175 dpi), as a report
+                     posted one picture per table: one document per table, its truth that
+                     table's cells (no title, agency or date to read)
 
 Same truth as the text formats: the picture shows exactly the cells the grid holds. OCR is
 slow (about a second a table on this machine), so the crossing runs in `bench/variants.py`
@@ -23,6 +28,7 @@ import ocr_degrade as D
 import ocr_fixtures as F
 import variants as V
 from core.document import Cell
+from core.template import table_of
 
 TABLE_STEP = D.Step("150dpi", dpi=150)
 WEB_STEP = D.Step("100dpi q70", dpi=100, quality=70)
@@ -91,6 +97,25 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
     """Pages of text and tables drawn as one would print them, each scanned, into a PDF of
     pictures only (no text layer): what a scanned report is. A table piece after a page
     footer starts a new page, as in the text formats."""
+    scans = [D.scan(p, SCAN_STEP, seed=i).convert("RGB") for i, p in enumerate(printed_pages(r))]
+    scans[0].save(path, "PDF", resolution=SCAN_STEP.dpi, save_all=True, append_images=scans[1:])
+    return path
+
+
+def write_tiff(r: V.Report, path: Path) -> Path:
+    """The printed pages scanned bi-level, as office scanners file a report: one multi-page
+    TIFF, CCITT G4, 200 dpi, the sheet half a degree off. Ink is thresholded, not shaded:
+    thin strokes break and rulings lose pixels the grey scans keep."""
+    pages = [D.scan(p, TIFF_STEP, seed=i).convert("L").point(lambda v: 255 if v > 150 else 0, mode="1")
+             for i, p in enumerate(printed_pages(r))]
+    pages[0].save(path, "TIFF", compression="group4", dpi=(TIFF_STEP.dpi, TIFF_STEP.dpi), save_all=True,
+                  append_images=pages[1:])
+    return path
+
+
+def printed_pages(r: V.Report) -> list:
+    """The report printed on A4 at 300 dpi (`ocr_fixtures.page`): text wrapped by width, each
+    table whole on one page, a new page after each page footer."""
     page_w, margin, px = 2480, 200, D.BASE_FONT_PX  # A4 at 300 dpi
     face = face_file(r)
     page_h, per_line = int(page_w * 297 / 210), (page_w - 2 * margin) // px - 1
@@ -121,14 +146,35 @@ def write_pdf_scan(r: V.Report, path: Path) -> Path:
                 height = 0
             pages[-1].append(item)
             height += h
-    drawn = [F.page(parts, width=page_w, margin=margin, gap=40, font_px=px, font_file=face) for parts in pages if parts]
-    scans = [D.scan(p, SCAN_STEP, seed=i).convert("RGB") for i, p in enumerate(drawn)]
-    scans[0].save(path, "PDF", resolution=SCAN_STEP.dpi, save_all=True, append_images=scans[1:])
-    return path
+    return [F.page(parts, width=page_w, margin=margin, gap=40, font_px=px, font_file=face) for parts in pages if parts]
+
+
+TIFF_STEP = D.Step("bi-level scan 200dpi 0.5°", dpi=200, angle=0.5)
+IMAGE_STEPS = {  # one per table, as a report's pictures come: screenshots and phone exports differ
+    "active": D.Step("png 175dpi", dpi=175),
+    "applications": D.Step("jpeg 140dpi q70", dpi=140, quality=70),
+    "review": D.Step("jpeg 160dpi 0.5° q65", dpi=160, angle=0.5, quality=65),
+}
+
+
+def write_images(r: V.Report, path: Path) -> list[tuple[Path, dict]]:
+    """Each table of the report, whole, as a picture file of its own: (file, that table's
+    truth) for each. `path` names the report; the files are `path`'s stem + the table."""
+    out = []
+    for n, (kind, cells) in enumerate(r.tables.items()):
+        step = IMAGE_STEPS[kind]
+        target = path.with_name(f"{path.stem}-{kind}{'.png' if step.quality is None else '.jpg'}")
+        target.write_bytes(table_picture(cells, step, seed=n, face=face_file(r)))
+        truth = {code: v for code, v in r.truth.items() if table_of(code) == kind}
+        out.append((target, truth))
+    return out
 
 
 FORMATS = {
     "docx_pictures": (".docx", write_docx_pictures),
     "html_pictures": (".html", write_html_pictures),
     "pdf_scan": (".pdf", write_pdf_scan),
+    "tiff": (".tif", write_tiff),
 }
+PER_TABLE = {"images": write_images}
+"""Formats that make one document per table (`write_images`): scored on that table's cells only."""
