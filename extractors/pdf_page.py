@@ -186,7 +186,8 @@ def page_glyphs(textpage, t: Matrix, width: float = math.inf, height: float = ma
             # band's y.)
             has_origin = origin(tp, i, ox_p, oy_p)
             em = font_size(tp, i)
-            key = (em, oy.value) if has_origin else None  # exact: round() would cost more than the matrix call it spares
+            # the exact baseline: rounding it would cost more than the matrix call it spares
+            key = (em, oy.value) if has_origin else None
             if key is None or key != run_key:
                 get_matrix(tp, i, mx_p)
                 a, b, c, d = mx.a * ra + mx.b * rc, mx.a * rb + mx.b * rd, mx.c * ra + mx.d * rc, mx.c * rb + mx.d * rd
