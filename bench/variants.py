@@ -7,9 +7,10 @@ tests/test_variants.py). Here the DOCX of each class is also converted by LibreO
 one soffice run per target, to DOC, RTF and PDF (a PDF with a text layer, tables ruled),
 and the XLSX to XLS; and each class is drawn as pictures (tests/variants_pictures.py: DOCX and
 an article page with the tables pasted as pictures, a scanned PDF, a bi-level multi-page TIFF,
-and each table a picture file of its own), read through OCR. Each variant is scored with tests/variant_check.py: `exact` (every
-cell right, metadata right), `holds` (every lost cell reported, nothing wrong or
-invented), and the counts of cells wrong, invented and lost without a finding.
+and each table a picture file of its own), read through OCR. Each variant is scored with
+tests/variant_check.py: `exact` (every cell right, metadata right), `holds` (every lost cell
+reported, nothing wrong or invented), and the counts of cells wrong, invented and lost
+without a finding.
 """
 from __future__ import annotations
 
