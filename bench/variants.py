@@ -106,6 +106,7 @@ def main() -> None:
             by_format[f].append(None)
             continue
         o = check(record, report.truth, agency=report.agency, year=V.truth_year(k, f, report), template=report.template,
+                  dateless=k in V.DATELESS,
                   published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf", *P.FORMATS) else None)
         by_format[f].append((k, o, time.perf_counter() - t0))
         if args.verbose and not o.exact:

@@ -48,6 +48,10 @@ class Report:
     # for it (Chinese and Latin, digits included), the pictures are drawn in it; None: the
     # DOCX template's own fonts, pictures in Noto Sans CJK
     face: str | None = None
+    # labels typed in several runs (Word: a run per language, font or edit; a CMS page: one
+    # `<span>` each, a source line break between them): DOCX and HTML write each label's
+    # pieces (`_runs`) as runs / spans; the text of every other format is the same
+    runs: bool = False
 
 
 def base() -> Report:
@@ -286,7 +290,8 @@ def _renumber(style: str):
         if len(text) > 2 and text[0].isdigit() and text[1] == ".":
             n, rest = text[0], text[2:]
             return {"dun": f"{n}、{rest}", "paren": f"（{n}）{rest}", "fullwidth": f"{n}.{rest}".translate(full),
-                    "plainquotes": f"{n}.{rest}".replace("“", "\"").replace("”", "\"")}[style]
+                    "plainquotes": f"{n}.{rest}".replace("“", "\"").replace("”", "\""),
+                    "fullwidth_dot": f"{n}．{rest}", "fullwidth_dun": f"{n}、{rest}".translate(full)}[style]
         return text
 
     def apply(r: Report) -> Report:
@@ -557,6 +562,90 @@ def apply_values_with_notes(r: Report) -> Report:
     return replace(r, tables={**r.tables, "applications": cells})
 
 
+# ---- classes added for issue #12 (shared/variety.md sub-shapes not generated before) ---------
+
+def dash_blanks(r: Report) -> Report:
+    """Cells printed blank with a hyphen "-", a full-width "－" or a double dash "——": like
+    "/" and "—" none is a number (truth None), none is a zero; in table 四 too."""
+    marks = {("carried_in", "commercial"): "-", ("carried_in", "research"): "－", ("partial", "total"): "——",
+             ("unavailable.not_held", "legal_service"): "-"}
+    rows = list(R.apply_values())
+    cells, truth = [], dict(r.truth)
+    for c in r.tables["applications"]:
+        if 3 <= c.col <= 9 and 3 <= c.row < 3 + len(rows):
+            mark = marks.get((rows[c.row - 3], R.APPLY_COLUMNS[c.col - 3]))
+            if mark is not None:
+                truth[f"apply.{rows[c.row - 3]}.{R.APPLY_COLUMNS[c.col - 3]}"] = None
+                c = replace(c, text=mark)
+        cells.append(c)
+    review = []
+    for c in r.tables["review"]:
+        if c.row == 3 and c.col in (7, 8):  # 未经复议直接起诉: 其他结果, 尚未审结
+            truth[f"suit_direct.{['other', 'pending'][c.col - 7]}"] = None
+            c = replace(c, text="-")
+        review.append(c)
+    return replace(r, tables={**r.tables, "applications": cells, "review": review}, truth=truth)
+
+
+def notes_in_first_cell(r: Report) -> Report:
+    """A note row under every table that is not merged: the note in the row's first cell, the
+    row's other cells there and empty (a table drawn by hand, or a converter's grid)."""
+    notes = {"active": "注：本表数据截至2022年12月31日。",
+             "applications": "说明：数据来源于依申请公开系统，单位：件。",
+             "review": "注：无行政复议、行政诉讼的填0。"}
+    tables = {}
+    for kind, cells in r.tables.items():
+        h, w = _height(cells), _width(cells)
+        tables[kind] = cells + [Cell(h, 0, notes[kind])] + [Cell(h, col, "") for col in range(1, w)]
+    return replace(r, tables=tables)
+
+
+def _cut_blank(cells: list[Cell], at: int) -> list[list[Cell]]:
+    """Rows before `at`, then the rest without a header: a label cell spanning the cut is
+    not printed again (Word prints a merged cell's text on its first page only) — its part
+    on the next page is an empty cell."""
+    first, rest = _cut(cells, at, 0)
+    spanning = {(c.col, c.text) for c in cells if c.row < at < c.row + c.row_span}
+    return [first, [replace(c, text="") if c.row == 0 and (c.col, c.text) in spanning else c for c in rest]]
+
+
+def apply_cut_mid_group(r: Report) -> Report:
+    """Table 三 cut inside （三）不予公开 with no header on the next page, and the group's
+    label (and 三、本年度办理结果) not printed again: the continuation's first rows have
+    an empty label cell, only their sub-labels say what they are."""
+    return replace(r, pieces={"applications": _cut_blank(r.tables["applications"], 9)})
+
+
+def apply_cut_bare_page_number(r: Report) -> Report:
+    """Table 三 cut inside （五）不予处理, the page footer a bare page number ("3"): a number
+    between two parts of a table that is no cell of it."""
+    return replace(r, pieces={"applications": _cut(r.tables["applications"], 20, 0)}, footer="{page}")
+
+
+def active_block_header_alone(r: Report) -> Report:
+    """Table 二 cut after a block's column-header row: 第二十条第（五）项 and its 信息内容 |
+    本年处理决定数量 row end one page, its 行政许可 row opens the next, footer "- 2 -"."""
+    return replace(r, pieces={"active": _cut(r.tables["active"], 6, 0)}, footer="- {page} -")
+
+
+def title_year_in_chinese(r: Report) -> Report:
+    """The title's year in Chinese numerals (二〇二二年), the body's in digits."""
+    year = "".join(CN_DIGITS[int(d)] for d in str(R.YEAR))
+    return replace(r, title=r.title.replace(f"{R.YEAR}年", f"{year}年"))
+
+
+def labels_in_runs(r: Report) -> Report:
+    """Every label typed in several runs (DOCX runs, HTML `<span>`s with line breaks between
+    them in the page's source), and so in the PDF, DOC and RTF made of the DOCX."""
+    return replace(r, runs=True)
+
+
+def date_absent(r: Report) -> Report:
+    """No date anywhere: no signature date, no 公开目录. The record gives none (never a guessed
+    one, nor the year's)."""
+    return replace(r, date_line="", published=None)
+
+
 CLASSES = {
     "plain": lambda r: r,
     "notes": notes_under_tables,
@@ -604,6 +693,16 @@ CLASSES = {
     "title_no_year_body": title_without_year_body,
     "agency_without_city": agency_without_city,
     "apply_values_with_notes": apply_values_with_notes,
+    "blanks_dashes": dash_blanks,
+    "labels_fullwidth_dot": _renumber("fullwidth_dot"),
+    "labels_fullwidth_dun": _renumber("fullwidth_dun"),
+    "notes_first_cell": notes_in_first_cell,
+    "apply_cut_mid_group": apply_cut_mid_group,
+    "apply_cut_bare_page_number": apply_cut_bare_page_number,
+    "active_block_header_alone": active_block_header_alone,
+    "title_year_chinese": title_year_in_chinese,
+    "date_absent": date_absent,
+    "labels_runs": labels_in_runs,
 }
 
 
@@ -669,7 +768,13 @@ def write_docx(r: Report, path: Path) -> Path:
             target = grid[c.row * width + c.col]
             if c.row_span > 1 or c.col_span > 1:
                 target = target.merge(grid[(c.row + c.row_span - 1) * width + c.col + c.col_span - 1])
-            target.text = c.text
+            if r.runs and len(_runs(c.text)) > 1:
+                para = target.paragraphs[0]
+                for k, piece in enumerate(_runs(c.text)):
+                    run = para.add_run(piece)
+                    run.bold = k % 2 == 1 or None  # runs that differ in format, as Word keeps them apart
+            else:
+                target.text = c.text
     if r.pieces:
         _page_number_footer(d, r.footer)
     d.save(path)
@@ -718,6 +823,25 @@ def _page_number_footer(d, footer: str) -> None:
     para.add_run(after)
 
 
+def _runs(text: str) -> list[str]:
+    """A label's runs as Word keeps them: its number marker ("4." / "（三）") apart, the rest in
+    pieces of three characters. A number, or a short text, is one run."""
+    if len(text) <= 4 or text.replace(".", "", 1).isdigit():
+        return [text]
+    head = len(text) - len(text.lstrip("0123456789.、．（）()一二三四五六七八九十"))
+    pieces = [text[:head]] if head else []
+    pieces += [text[k:k + 3] for k in range(head, len(text), 3)]
+    return pieces
+
+
+def _html_runs(r: Report, text: str) -> str:
+    """A cell's text in HTML: with `r.runs`, every run its own `<span>`, a source line break
+    between them (as Word's HTML export and CMS editors wrap their source)."""
+    if not r.runs or len(_runs(text)) == 1:
+        return html.escape(text)
+    return "\n".join(f"<span lang='zh-CN'>{html.escape(p)}</span>" for p in _runs(text))
+
+
 def write_html(r: Report, path: Path) -> Path:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>", html.escape(r.title),
              "</title></head><body><div class='location'>首页 &gt; 政务公开 &gt; 政府信息公开年报</div>",
@@ -733,7 +857,7 @@ def write_html(r: Report, path: Path) -> Path:
             parts.append("<tr>")
             for c in content:
                 if c.row == row:
-                    parts.append(f"<td rowspan='{c.row_span}' colspan='{c.col_span}'>{html.escape(c.text)}</td>")
+                    parts.append(f"<td rowspan='{c.row_span}' colspan='{c.col_span}'>{_html_runs(r, c.text)}</td>")
             parts.append("</tr>")
         parts.append("</table>")
     parts.append("</div></body></html>")
@@ -763,7 +887,7 @@ def write_html_cms(r: Report, path: Path) -> Path:
             for c in content:
                 if c.row == row:
                     tag = "th" if row < first_data else "td"
-                    text = html.escape(c.text) if c.text else "&nbsp;"
+                    text = _html_runs(r, c.text) if c.text else "&nbsp;"
                     parts.append(f"<{tag} rowspan='{c.row_span}' colspan='{c.col_span}'><p align='center'>"
                                  f"<span style='font-size:10.5pt'>{text}</span></p></{tag}>")
             parts.append("</tr>")
@@ -999,6 +1123,8 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
     return None if klass in YEAR_ONLY_IN_BODY and fmt in NO_BODY else r.year
 
 
+DATELESS = {"date_absent"}
+"""Classes that print no date at all: the record must give none."""
 CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
