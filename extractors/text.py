@@ -181,13 +181,35 @@ def _table_end(lines: list[str], start: int) -> int:
             prev_blank = True
         elif not prev_blank and (_is_continuation(line) or _wraps_into_next(lines, i)):
             pass
+        elif prev_blank and _opens_pipe_cell(lines, i):
+            pass
         else:
             break
         i += 1
-    # Trailing blank lines are not the table's; a line holding only a tab is (an empty cell).
-    while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]):
+    # Trailing blank lines are not the table's; a line holding only a tab is (an empty cell),
+    # and so is a line of whitespace where rows are apart by empty lines (`_whitespace_cell`).
+    while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]) \
+            and not _whitespace_cell(lines, i - 1, start):
         i -= 1
     return max(i, start + 1)
+
+
+def _whitespace_cell(lines: list[str], i: int, start: int, end: int | None = None) -> bool:
+    """Line `i`, whitespace only, is an empty cell of a one-cell-per-line dump: some Tika
+    builds write an empty cell as a line of spaces (or U+3000) without a tab, and part rows
+    with truly empty lines. Where the table parts no rows with an empty line, a whitespace
+    line is only a separator."""
+    return bool(lines[i]) and not lines[i].strip() and "" in lines[start:i if end is None else end]
+
+
+def _opens_pipe_cell(lines: list[str], i: int) -> bool:
+    """After a blank line in a dump of one `cell |` per line (rows apart by blank lines), a
+    line of words that a `cell |` line follows is the first line of a row's wrapped first
+    cell ("4.保护第三\n方合法权益 |"), not text after the table: a cell's lines come before
+    its " |"."""
+    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
+    return (i + 1 < len(lines) and bool(_PIPE_CELL.match(lines[i + 1])) and not _PIPE_ROW.match(lines[i + 1])
+            and bool(_PIPE_CELL.match(before)) and _wraps_into_next(lines, i))
 
 
 def _wraps_into_next(lines: list[str], i: int) -> bool:
@@ -352,8 +374,11 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
 def _one_cell_per_line_rows(lines: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     current: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if not line.strip() and "\t" not in line:
+            if _whitespace_cell(lines, i, 0, end=len(lines)):
+                current.append("")
+                continue
             if current:
                 rows.append(current)
                 current = []

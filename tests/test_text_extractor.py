@@ -88,3 +88,24 @@ def test_html_tables_inside_a_markdown_dump_keep_their_spans():
     assert [(c.row, c.col, c.row_span, c.text) for c in table.cells][0] == (0, 0, 2, "三、本年度办理结果")
     assert [c.text for c in table.rows()[1]] == ["（二）部分公开", "1"]
     assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["# 报告", "三、收到和处理政府信息公开申请情况", "四、结束"]
+
+
+def test_a_line_of_whitespace_is_an_empty_cell_where_rows_part_on_empty_lines():
+    # another Tika build: an empty cell is a line of spaces or U+3000, without a tab; the
+    # rows are apart by truly empty lines (a row may start and end with an empty cell)
+    dump = "三、收到\n\n\t（七）总计\n\u3000\n\t2\n  \n\n\u3000\n\t四、结转\n\t1\n\u3000\n\n六、其他\n"
+    doc = text.text_to_document(dump)
+    (table,) = doc.tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["（七）总计", "", "2", ""], ["", "四、结转", "1", ""]]
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "六、其他"]
+
+
+def test_a_pipe_dump_with_blank_lines_between_rows_keeps_a_wrapped_first_cell():
+    # one `cell |` per line, an empty cell a lone "|", rows apart by blank lines: a row whose
+    # first cell wrapped starts with a line of words, still inside the table
+    dump = "三、收到\n\n（三）不予公开 |\n1.属于国家秘密 |\n0 |\n|\n\n4.保护第三\n方合法权益 |\n1 |\n|\n\n五、存在\n"
+    doc = text.text_to_document(dump)
+    (table,) = doc.tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["（三）不予公开", "1.属于国家秘密", "0", ""],
+                                                            ["4.保护第三方合法权益", "1", ""]]
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "五、存在"]
