@@ -998,6 +998,21 @@ def _cell_lines(cells: list[Cell]) -> list[str]:
     return out[:-1]
 
 
+def _cell_lines_ws(cells: list[Cell]) -> list[str]:
+    """One cell per line as another Tika build writes it: an empty cell a line holding only
+    whitespace (an ideographic space, no tab); rows still apart by truly empty lines."""
+    return [ln if ln != "\t" else "\u3000" for ln in _cell_lines(cells)]
+
+
+def _pipe_blank_lines(cells: list[Cell]) -> list[str]:
+    """A page-text dump that keeps empty cells: every cell on its own line ending with " |",
+    an empty cell a line holding only "|"; a blank line between rows."""
+    out = []
+    for row in _grid_rows(cells):
+        out += [f"{c.text} |" if c.text else "|" for c, anchor in row if anchor] + [""]
+    return out[:-1]
+
+
 def _markdown_lines(cells: list[Cell]) -> list[str]:
     """A PDF converter's Markdown: a merged cell printed once, the cells it covers blank."""
     rows = [["" if not anchor else c.text.replace("\n", "<br>") for c, anchor in row] for row in _grid_rows(cells)]
@@ -1097,6 +1112,8 @@ FORMATS = {
     "markdown_html": (".md", writer(_html_table_lines)),
     "markdown_pieces": (".md", writer(_markdown_pieces_lines)),
     "txt_runtogether": (".txt", writer(_run_together_lines)),
+    "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
+    "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
                                               "cannot be told, so the row is null with a finding",
@@ -1125,7 +1142,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
