@@ -15,8 +15,8 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_label_pieces, join_split_labels,
-                   merge_flat_fragments, merge_fragments, table_rows)
+from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_label_pieces, join_label_tails,
+                   join_split_labels, merge_flat_fragments, merge_fragments, table_rows)
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -330,6 +330,7 @@ _LEAF_LABELS = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
     rows = join_label_pieces(table_rows(table, out.table_index), _is_exact_apply_label)
+    rows = join_label_tails(rows, _is_exact_apply_label)
     rows = attach_detached_values(rows, _is_leaf_apply_label)
     rows = join_split_labels(rows, _is_exact_apply_label, _is_apply_label)
     merge = merge_fragments if table.columns_reliable else merge_flat_fragments
