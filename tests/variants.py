@@ -1049,6 +1049,35 @@ def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
     return out
 
 
+def _markdown_footer_row_lines(cells: list[Cell]) -> list[str]:
+    """Markdown from a converter that took the page's footer and the next page's header line
+    into the table: a row holding only "— 3 —" in its first cell inside table 三, the rest of
+    the table going on below it."""
+    lines = _markdown_lines(cells)
+    width = lines[0].count("|") - 1
+    if len(lines) > 20:  # a page ends inside table 三
+        lines = lines[:13] + ["| — 3 — |" + " |" * (width - 1)] + lines[13:]
+    return lines
+
+
+def _markdown_wrapped_rows_lines(cells: list[Cell]) -> list[str]:
+    """Markdown from a converter that splits a row at each printed line: a label typeset in
+    two lines gives two rows, the values on the first, the label's second line alone on the
+    next row with empty cells (the template's long labels wrap so)."""
+    out = []
+    for line in _markdown_lines(cells):
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        at = next((k for k, c in enumerate(cols) if len(c) > 14), None)  # a long label (no value is)
+        if at is None or not any(c.replace(".", "", 1).isdigit() for c in cols[at + 1:]):
+            out.append(line)
+            continue
+        # a label wrapped in its cell already splits where it wrapped, any other after 10 characters
+        head, _, tail = cols[at].partition("<br>") if "<br>" in cols[at] else (cols[at][:10], "", cols[at][10:])
+        out.append("| " + " | ".join(head if k == at else c for k, c in enumerate(cols)) + " |")
+        out.append("| " + " | ".join(tail if k == at else "" for k in range(len(cols))) + " |")
+    return out
+
+
 def _markdown_pieces_lines(cells: list[Cell], rows_per_piece: int = 6) -> list[str]:
     """Markdown from a PDF converter that made several small tables of one: every few rows a
     new table starts, its first row taken as a header row (`|---|` under it)."""
@@ -1114,6 +1143,8 @@ FORMATS = {
     "txt_runtogether": (".txt", writer(_run_together_lines)),
     "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
     "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
+    "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
+    "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
                                               "cannot be told, so the row is null with a finding",
@@ -1142,7 +1173,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
