@@ -351,3 +351,21 @@ def test_a_label_split_into_two_rows_with_the_values_on_the_first_is_one_row():
     joined = join_label_tails(table_rows(table), _is_exact_apply_label)
     assert [r.leaf for r in joined] == ["1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
                                         "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"]
+
+
+def test_a_headerless_piece_uses_the_previous_column_map_only_where_it_fits():
+    # a PDF's next table had one label column more: its values stand one grid column right
+    from normalize.rows import Row, ValueCell
+    from normalize.tables import _carried_colmap
+
+    codes = [c.key for c in T.APPLY_COLUMNS]
+    prev = {2 + i: code for i, code in enumerate(codes)}
+
+    def row(cols):
+        return Row(0, ["x"], [ValueCell(Cell(0, k, "0"), k) for k in cols])
+
+    moved = _carried_colmap(prev, [row(range(3, 10)), row([3, 9])])
+    assert moved == {3 + i: code for i, code in enumerate(codes)}
+    assert _carried_colmap(prev, [row(range(2, 9))]) == prev
+    # no row shows where the columns went and a value stands outside the map: no map
+    assert _carried_colmap(prev, [row([3, 9])]) is None
