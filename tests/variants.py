@@ -41,7 +41,8 @@ class Report:
     catalogue: str = ""  # a 公开目录 line above the title (索引号, 发布机构, 发布日期)
     # a table printed in pieces (a page break): its grids, in order, with a page footer between
     pieces: dict[str, list[list[Cell]]] = field(default_factory=dict)
-    footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere)
+    footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere;
+    # "": no page break, the pieces are tables of their own one under the other)
     sections: list[tuple[str, str | None]] = field(default_factory=lambda: list(R.SECTIONS))
     signature: str | None = None  # the agency under the report, where it differs from `agency`
     # the face the report is printed in (a fontconfig family, "AR PL UMing CN"): the DOCX asks
@@ -634,6 +635,24 @@ def title_year_in_chinese(r: Report) -> Report:
     return replace(r, title=r.title.replace(f"{R.YEAR}年", f"{year}年"))
 
 
+def active_one_table_per_block(r: Report) -> Report:
+    """Table 二 printed as four tables, one per 第二十条 block, on one page (no footer
+    between them), as CMS editors and some agencies lay it out."""
+    first, rest = _cut(r.tables["active"], 4, 0)
+    second, rest = _cut(rest, 3, 0)
+    third, fourth = _cut(rest, 4, 0)
+    return replace(r, pieces={"active": [first, second, third, fourth]}, footer="")
+
+
+def apply_in_small_tables(r: Report) -> Report:
+    """Table 三 printed as three tables one under the other (no page break): the header and
+    rows 一 to （二）, then （三）不予公开 and （四）无法提供, then the rest; the later tables
+    have no header, and 三、本年度办理结果 is printed again in each."""
+    first, rest = _cut(r.tables["applications"], 7, 0)
+    second, third = _cut(rest, 11, 0)
+    return replace(r, pieces={"applications": [first, second, third]}, footer="")
+
+
 def labels_in_runs(r: Report) -> Report:
     """Every label typed in several runs (DOCX runs, HTML `<span>`s with line breaks between
     them in the page's source), and so in the PDF, DOC and RTF made of the DOCX."""
@@ -703,6 +722,8 @@ CLASSES = {
     "title_year_chinese": title_year_in_chinese,
     "date_absent": date_absent,
     "labels_runs": labels_in_runs,
+    "active_one_table_per_block": active_one_table_per_block,
+    "apply_small_tables": apply_in_small_tables,
 }
 
 
@@ -735,8 +756,10 @@ def _body(r: Report) -> list[tuple[str, object]]:
         if i in R.TABLE_AFTER_SECTION:
             kind = R.TABLE_AFTER_SECTION[i]
             for n, grid in enumerate(r.pieces.get(kind, [r.tables[kind]])):
-                if n:
+                if n and r.footer:
                     out.append(("footer", r.footer.format(page=n + 2)))  # the page footer between the pieces
+                elif n:
+                    out.append(("text", " "))  # pieces on one page: an empty paragraph between the tables
                 out.append(("grid", grid))
                 out.append(("widths", r.tables[kind]))  # a piece is as wide as its table
     out += [("text", r.signature or r.agency)] + ([("text", r.date_line)] if r.date_line else [])
