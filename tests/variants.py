@@ -53,6 +53,9 @@ class Report:
     # `<span>` each, a source line break between them): DOCX and HTML write each label's
     # pieces (`_runs`) as runs / spans; the text of every other format is the same
     runs: bool = False
+    # a cell's lines ("4.保护第三\n方合法权益") as paragraphs of their own (DOCX w:p, HTML <p>)
+    # rather than line breaks in one paragraph
+    paragraphs: bool = False
 
 
 def base() -> Report:
@@ -653,6 +656,25 @@ def apply_in_small_tables(r: Report) -> Report:
     return replace(r, pieces={"applications": [first, second, third]}, footer="")
 
 
+def labels_in_paragraphs(r: Report) -> Report:
+    """Long labels of table 三 wrapped as two paragraphs in their cell (Enter typed inside the
+    cell), not a line break: DOCX w:p, HTML <p>; in a dump, two lines as in `wrapped_labels`."""
+    return replace(wrapped_labels(r), paragraphs=True)
+
+
+def date_marks_lost_ambiguous(r: Report) -> Report:
+    """年 and 月 lost so that two readings are dates ("2023118日": 1月18日 or 11月8日): the
+    record gives no date rather than pick one."""
+    return replace(r, date_line="2023118日", published=None)
+
+
+def title_without_year_standard_period(r: Report) -> Report:
+    """No year in the title; the year only in the template's own period sentence
+    (统计期限自…年1月1日起至…年12月31日止), none in the body's first words."""
+    return _year_out_of_title(r, f"本报告中所列数据的统计期限自{R.YEAR}年1月1日起至{R.YEAR}年12月31日止。"
+                                 "本机关认真贯彻落实《中华人民共和国政府信息公开条例》。")
+
+
 def labels_in_runs(r: Report) -> Report:
     """Every label typed in several runs (DOCX runs, HTML `<span>`s with line breaks between
     them in the page's source), and so in the PDF, DOC and RTF made of the DOCX."""
@@ -724,6 +746,9 @@ CLASSES = {
     "labels_runs": labels_in_runs,
     "active_one_table_per_block": active_one_table_per_block,
     "apply_small_tables": apply_in_small_tables,
+    "labels_paragraphs": labels_in_paragraphs,
+    "date_marks_lost_ambiguous": date_marks_lost_ambiguous,
+    "title_no_year_standard_period": title_without_year_standard_period,
 }
 
 
@@ -791,7 +816,12 @@ def write_docx(r: Report, path: Path) -> Path:
             target = grid[c.row * width + c.col]
             if c.row_span > 1 or c.col_span > 1:
                 target = target.merge(grid[(c.row + c.row_span - 1) * width + c.col + c.col_span - 1])
-            if r.runs and len(_runs(c.text)) > 1:
+            if r.paragraphs and "\n" in c.text:
+                first, *more = c.text.split("\n")
+                target.text = first
+                for line in more:
+                    target.add_paragraph(line)
+            elif r.runs and len(_runs(c.text)) > 1:
                 para = target.paragraphs[0]
                 for k, piece in enumerate(_runs(c.text)):
                     run = para.add_run(piece)
@@ -859,7 +889,10 @@ def _runs(text: str) -> list[str]:
 
 def _html_runs(r: Report, text: str) -> str:
     """A cell's text in HTML: with `r.runs`, every run its own `<span>`, a source line break
-    between them (as Word's HTML export and CMS editors wrap their source)."""
+    between them (as Word's HTML export and CMS editors wrap their source); with
+    `r.paragraphs`, every line its own `<p>`."""
+    if r.paragraphs and "\n" in text:
+        return "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
     if not r.runs or len(_runs(text)) == 1:
         return html.escape(text)
     return "\n".join(f"<span lang='zh-CN'>{html.escape(p)}</span>" for p in _runs(text))
@@ -1181,7 +1214,7 @@ NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which 
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
-YEAR_ONLY_IN_BODY = {"title_no_year_period", "title_no_year_body"}
+YEAR_ONLY_IN_BODY = {"title_no_year_period", "title_no_year_body", "title_no_year_standard_period"}
 """Classes whose year is printed only in the report's text, not in its title."""
 NO_BODY = {"xlsx", "xlsx_filename", "xls"}
 """Formats that carry the tables and the title but not the report's text (a sheet name may
@@ -1194,7 +1227,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
     return None if klass in YEAR_ONLY_IN_BODY and fmt in NO_BODY else r.year
 
 
-DATELESS = {"date_absent"}
+DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
 """Classes that print no date at all: the record must give none."""
 CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
