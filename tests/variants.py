@@ -5,10 +5,13 @@ change to its grids or its text that real reports show (shared/variety.md): a no
 table, an empty spacer column, 总计 on the first header row, no 勾稽 note, other label
 numbering, printed blanks, units in cells, dates in Chinese numerals or with spaces; a
 2019 report on either form, whole columns or 总计 blank, labels in two cells or with a
-typo, a table cut by a page footer, dates that lost 年/月, titles without a year. A
-format writes the changed report as an agency or another tool would: DOCX (python-docx),
-an HTML page, XLSX, and the text dumps other tools make (Tika tab rows, one cell per line,
-Markdown pipe tables, one `cell |` per line).
+typo, a table cut by a page footer, dates that lost 年/月, titles without a year; blanks
+printed "-" or "——", labels in several runs or paragraphs, a table cut inside a group or
+printed as several tables, a bare page number between pieces, no date at all. A format
+writes the changed report as an agency or another tool would: DOCX (python-docx), an HTML
+page, XLSX, OFD, and the text dumps other tools make (Tika tab rows, one cell per line with
+empty cells as tabs or as whitespace, Markdown pipe tables with footers and split rows, one
+`cell |` per line with or without the empty cells).
 
 Each variant carries its truth: every cell code with its value, or None where the report
 prints no number; agency, year and published date where the format carries them.
