@@ -607,13 +607,14 @@ def notes_in_first_cell(r: Report) -> Report:
     return replace(r, tables=tables)
 
 
-def _cut_blank(cells: list[Cell], at: int) -> list[list[Cell]]:
-    """Rows before `at`, then the rest without a header: a label cell spanning the cut is
-    not printed again (Word prints a merged cell's text on its first page only) — its part
-    on the next page is an empty cell."""
-    first, rest = _cut(cells, at, 0)
+def _cut_blank(cells: list[Cell], at: int, header_rows: int = 0) -> list[list[Cell]]:
+    """Rows before `at`, then the rest (the first `header_rows` rows repeated on top): a
+    label cell spanning the cut is not printed again (Word prints a merged cell's text on its
+    first page only) — its part on the next page is an empty cell."""
+    first, rest = _cut(cells, at, header_rows)
     spanning = {(c.col, c.text) for c in cells if c.row < at < c.row + c.row_span}
-    return [first, [replace(c, text="") if c.row == 0 and (c.col, c.text) in spanning else c for c in rest]]
+    return [first, [replace(c, text="") if c.row == header_rows and (c.col, c.text) in spanning else c
+                    for c in rest]]
 
 
 def apply_cut_mid_group(r: Report) -> Report:
@@ -621,6 +622,18 @@ def apply_cut_mid_group(r: Report) -> Report:
     label (and 三、本年度办理结果) not printed again: the continuation's first rows have
     an empty label cell, only their sub-labels say what they are."""
     return replace(r, pieces={"applications": _cut_blank(r.tables["applications"], 9)})
+
+
+def apply_cut_header_repeated_mid_group(r: Report) -> Report:
+    """Table 三 cut inside （四）无法提供, its three header rows repeated on the next page, the
+    group's label not printed again there."""
+    return replace(r, pieces={"applications": _cut_blank(r.tables["applications"], 16, 3)})
+
+
+def review_header_repeated(r: Report) -> Report:
+    """Table 四's one data row pushed to the next page, its three header rows repeated there:
+    the first page holds a table of header rows only."""
+    return replace(r, pieces={"review": _cut(r.tables["review"], 3, 3)})
 
 
 def apply_cut_bare_page_number(r: Report) -> Report:
@@ -752,6 +765,8 @@ CLASSES = {
     "labels_paragraphs": labels_in_paragraphs,
     "date_marks_lost_ambiguous": date_marks_lost_ambiguous,
     "title_no_year_standard_period": title_without_year_standard_period,
+    "apply_cut_header_mid_group": apply_cut_header_repeated_mid_group,
+    "review_header_repeated": review_header_repeated,
 }
 
 
