@@ -1123,14 +1123,14 @@ def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
     return out
 
 
-def _markdown_footer_row_lines(cells: list[Cell]) -> list[str]:
-    """Markdown from a converter that took the page's footer and the next page's header line
-    into the table: a row holding only "— 3 —" in its first cell inside table 三, the rest of
-    the table going on below it."""
+def _markdown_footer_row_lines(cells: list[Cell], footer: str = "— 3 —") -> list[str]:
+    """Markdown from a converter that took the page's footer into the table: a row holding
+    only the footer ("— 3 —", or a bare "3") in its first cell inside table 三, the rest of
+    the table going on below it. A bare page number there is no value of any row."""
     lines = _markdown_lines(cells)
     width = lines[0].count("|") - 1
     if len(lines) > 20:  # a page ends inside table 三
-        lines = lines[:13] + ["| — 3 — |" + " |" * (width - 1)] + lines[13:]
+        lines = lines[:13] + [f"| {footer} |" + " |" * (width - 1)] + lines[13:]
     return lines
 
 
@@ -1218,6 +1218,7 @@ FORMATS = {
     "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
     "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
     "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
+    "markdown_footer_number_row": (".md", writer(lambda cells: _markdown_footer_row_lines(cells, "3"))),
     "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
@@ -1247,7 +1248,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
