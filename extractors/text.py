@@ -349,9 +349,11 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
     tab_lines = [ln for ln in lines if "\t" in ln]
     padded = len(tab_lines) >= 3 and sum(ln.startswith("\t") for ln in tab_lines) >= 0.5 * len(tab_lines)
     loose = -1  # index of a row begun by a line of words without a tab (a wrapped label's start)
+    last = ""  # the last line read into a row, as printed
     for line in lines:
         if not line.strip():
             continue
+        before, last = last, line
         if rows and "\t" in line and not line.startswith("\t") and not any(is_value_token(c) for c in rows[-1]) \
                 and (padded or loose == len(rows) - 1):
             first, *rest = [_clean_cell(c) for c in line.split("\t")]
@@ -364,6 +366,14 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
             if is_value_token(rows[-1][-1]) and not is_value_token(line.strip()):
                 rows.append([_clean_cell(line)])  # a number never wraps into words: a row of one cell
                 loose = len(rows) - 1
+            elif is_value_token(line.strip()) and (is_value_token(rows[-1][-1]) or before.endswith("\t")):
+                # A number alone after a row that ends in a number, or in an empty cell (a line
+                # ending with its tab: a printed blank), is no part of it: a page number between
+                # two rows of a PDF's text ("…⇥0⇥1" / "3"). Joined it made 13 of 1, or a number
+                # where the report prints a blank; a row of its own, without a label, it is
+                # matched to nothing. (A whitespace-only last cell, "⇥\u2002", still takes
+                # the value that wrapped onto the next line.)
+                rows.append([_clean_cell(line)])
             else:
                 rows[-1][-1] = rows[-1][-1] + line.strip()  # a wrapped last cell
             continue

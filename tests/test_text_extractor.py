@@ -109,3 +109,13 @@ def test_a_pipe_dump_with_blank_lines_between_rows_keeps_a_wrapped_first_cell():
     assert [[c.text for c in r] for r in table.rows()] == [["（三）不予公开", "1.属于国家秘密", "0", ""],
                                                             ["4.保护第三方合法权益", "1", ""]]
     assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "五、存在"]
+
+
+def test_a_page_number_between_tab_rows_is_never_joined_to_a_value():
+    # a PDF's text: the page number on its own line between two rows of table 三; joined
+    # to the last value it made 13 of 1, or a number under a printed blank
+    for row, last in (("\t2.重复申请\t0\t0\t0\t1\t0\t0\t1", "1"), ("\t2.重复申请\t0\t0\t0\t1\t0\t0\t", "")):
+        doc = text.text_to_document(f"三、收到\n{row}\n3\n\t3.要求提供公开出版物\t0\t0\t0\t0\t0\t0\t0\n\n六、其他\n")
+        (table,) = doc.tables()
+        rows = [[c.text for c in r] for r in table.rows()]
+        assert rows[0][-1] == last and ["3"] in [[t for t in r if t] for r in rows]
