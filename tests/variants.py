@@ -1064,6 +1064,14 @@ def _tika_lines(cells: list[Cell]) -> list[str]:
     return ["\t" + "\t".join(c.text for c, anchor in row if anchor) for row in _grid_rows(cells)]
 
 
+def _tika_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """Tab rows from a PDF's text (a page's lines, cells apart by tabs): the page number the
+    page ends with stands on a line of its own between two rows of table 三, no blank line
+    around it. A number after a row that ends in a number: joined, 1 and 3 make 13."""
+    lines = _tika_lines(cells)
+    return lines[:13] + [footer] + lines[13:] if len(lines) > 20 else lines
+
+
 def _cell_lines(cells: list[Cell]) -> list[str]:
     """One cell per line ("⇥text", an empty cell a line holding only a tab); blank line between rows."""
     out = []
@@ -1217,6 +1225,7 @@ FORMATS = {
     "txt_runtogether": (".txt", writer(_run_together_lines)),
     "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
     "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
+    "txt_tika_footer": (".txt", writer(_tika_footer_lines)),
     "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
     "markdown_footer_number_row": (".md", writer(lambda cells: _markdown_footer_row_lines(cells, "3"))),
     "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
@@ -1248,7 +1257,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_tika_footer", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
