@@ -395,6 +395,13 @@ def _one_cell_per_line_rows(lines: list[str]) -> list[list[str]]:
             continue
         if "\t" in line:
             current.append(line.split("\t", 1)[1])
+        elif current and is_value_token(line.strip()) and (is_value_token(current[-1]) or current[-1] == ""):
+            # a number alone after a number cell or an empty one ("⇥" alone: a printed blank)
+            # is a page number, as in `_tab_rows`: it ends the row and stands as one of its
+            # own, never joined (1 and 3 made 13); a whitespace-only fake cell ("⇥\u2002")
+            # still takes the value that wrapped onto the next line (seed 004)
+            rows += [current, [line.strip()]]
+            current = []
         elif current:
             current[-1] = current[-1] + "\n" + line  # wrapped label or value
         else:

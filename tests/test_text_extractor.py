@@ -119,3 +119,12 @@ def test_a_page_number_between_tab_rows_is_never_joined_to_a_value():
         (table,) = doc.tables()
         rows = [[c.text for c in r] for r in table.rows()]
         assert rows[0][-1] == last and ["3"] in [[t for t in r if t] for r in rows]
+
+
+def test_a_page_number_between_cell_lines_is_never_joined_to_a_value():
+    # one cell per line: a page number at the end of a row, on a line without a tab
+    for last, row_end in (("1", "\t1"), ("", "\t")):
+        dump = f"三、收到\n\t2.重复申请\n\t0\n\t1\n{row_end}\n3\n\n\t3.其他\n\t0\n\t0\n\t0\n\n六、其他\n"
+        (table,) = text.text_to_document(dump).tables()
+        rows = [[c.text for c in r] for r in table.rows()]
+        assert rows[0][-1] == last and rows[1] == ["3"] and rows[2][0] == "3.其他"
