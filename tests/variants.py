@@ -1080,6 +1080,14 @@ def _cell_lines(cells: list[Cell]) -> list[str]:
     return out[:-1]
 
 
+def _cell_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """One cell per line, the page number on a line of its own (no tab) at the end of a row
+    of table 三, before the blank line: a PDF's page ended there."""
+    lines = _cell_lines(cells)
+    seps = [i for i, ln in enumerate(lines) if ln == ""]
+    return lines[:seps[12]] + [footer] + lines[seps[12]:] if len(seps) > 20 else lines
+
+
 def _cell_lines_ws(cells: list[Cell]) -> list[str]:
     """One cell per line as another Tika build writes it: an empty cell a line holding only
     whitespace (an ideographic space, no tab); rows still apart by truly empty lines."""
@@ -1226,6 +1234,7 @@ FORMATS = {
     "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
     "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
     "txt_tika_footer": (".txt", writer(_tika_footer_lines)),
+    "txt_cells_footer": (".txt", writer(_cell_footer_lines)),
     "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
     "markdown_footer_number_row": (".md", writer(lambda cells: _markdown_footer_row_lines(cells, "3"))),
     "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
@@ -1257,7 +1266,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"txt_tika_footer", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_tika_footer", "txt_cells_footer", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
