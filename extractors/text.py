@@ -258,6 +258,8 @@ def _pipe_table(lines: list[str]) -> Table | None:
     for ln, cells in zip(body, split):
         if cells is not None:
             rows.append(cells)
+        elif ln.strip() and rows and _page_number(ln, rows[-1][-1]):
+            continue
         elif ln.strip() and rows:
             rows[-1][-1] += _clean_cell(ln)  # a wrapped last cell
     if not rows:
@@ -267,6 +269,14 @@ def _pipe_table(lines: list[str]) -> Table | None:
         return Table(cells=_markdown_grid(rows), columns_reliable=True)
     cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
     return Table(cells=cells, columns_reliable=False)
+
+
+def _page_number(line: str, last: str) -> bool:
+    """A line holding only a number after a row whose last cell is a number or empty: the
+    page number of a page that ended between two rows (a PDF converter left it there). It
+    is no part of any cell: joined to the last one it made 13 of 1, or a number where the
+    report prints a blank."""
+    return is_value_token(line.strip()) and (is_value_token(last) or not last.strip())
 
 
 def _markdown_grid(rows: list[list[str]]) -> list[Cell]:
@@ -308,6 +318,8 @@ def _cell_per_line_table(lines: list[str]) -> Table | None:
             if current:
                 rows.append(current)
                 current = []
+        elif not head and is_value_token(ln.strip()):
+            continue  # a number alone where a cell's first line would be: a page number (`_page_number`)
         else:
             head += _clean_cell(ln)
     rows = [piece for row in rows for piece in _split_at_labels(row)]

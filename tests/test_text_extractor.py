@@ -128,3 +128,12 @@ def test_a_page_number_between_cell_lines_is_never_joined_to_a_value():
         (table,) = text.text_to_document(dump).tables()
         rows = [[c.text for c in r] for r in table.rows()]
         assert rows[0][-1] == last and rows[1] == ["3"] and rows[2][0] == "3.其他"
+
+
+def test_a_page_number_inside_a_markdown_or_pipe_dump_is_no_cell():
+    md = "| 2.重复申请 | 0 | 1 |\n|---|---|---|\n3\n| 3.其他 | 0 | 0 |\n"
+    (table,) = text.text_to_document(md).tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["2.重复申请", "0", "1"], ["3.其他", "0", "0"]]
+    pipes = "2.重复申请 |\n0 |\n1 |\n\n3\n7.属于行政执法案卷 |\n0 |\n0 |\n"
+    (table,) = text.text_to_document(pipes).tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["2.重复申请", "0", "1"], ["7.属于行政执法案卷", "0", "0"]]
