@@ -1088,6 +1088,25 @@ def _cell_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
     return lines[:seps[12]] + [footer] + lines[seps[12]:] if len(seps) > 20 else lines
 
 
+def _pipe_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """One `cell |` per line, the page number on a line of its own (no " |") between two
+    rows of table 三: a PDF's page ended there."""
+    lines, out, row = _pipe_blank_lines(cells), [], 0
+    for ln in lines:
+        out.append(ln)
+        row += ln == ""
+        if ln == "" and row == 13 and len(lines) > 100:
+            out.append(footer)
+    return out
+
+
+def _markdown_footer_line_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """Markdown whose converter left the page number as a bare line between two rows of
+    table 三, no blank line around it."""
+    lines = _markdown_lines(cells)
+    return lines[:13] + [footer] + lines[13:] if len(lines) > 20 else lines
+
+
 def _cell_lines_ws(cells: list[Cell]) -> list[str]:
     """One cell per line as another Tika build writes it: an empty cell a line holding only
     whitespace (an ideographic space, no tab); rows still apart by truly empty lines."""
@@ -1235,6 +1254,8 @@ FORMATS = {
     "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
     "txt_tika_footer": (".txt", writer(_tika_footer_lines)),
     "txt_cells_footer": (".txt", writer(_cell_footer_lines)),
+    "txt_pipes_footer": (".txt", writer(_pipe_footer_lines)),
+    "markdown_footer_line": (".md", writer(_markdown_footer_line_lines)),
     "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
     "markdown_footer_number_row": (".md", writer(lambda cells: _markdown_footer_row_lines(cells, "3"))),
     "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
@@ -1266,7 +1287,7 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
 
 DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
 """Classes that print no date at all: the record must give none."""
-CARRIES_DATE = {"txt_tika_footer", "txt_cells_footer", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+CARRIES_DATE = {"txt_tika_footer", "txt_cells_footer", "txt_pipes_footer", "markdown_footer_line", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
