@@ -11,7 +11,9 @@ What such a dump looks like (shared/research/format.md §5.3):
 
 Other tools' dumps (shared/variety.md, "Text dumps"):
 - Markdown from PDF converters: `| a | b |` rows with `|---|` separator rows;
-- page-text dumps where each cell ends with ` |` on its own line.
+- page-text dumps where each cell ends with ` |` on its own line;
+- in any of them, a bare page number on a line between two rows of a table cut by a page:
+  no cell, never joined to the value before it.
 
 Tab tables come out with `columns_reliable=False`: a cell's position in its row is known,
 its true column is not. A Markdown table whose rows all have the same number of cells is a

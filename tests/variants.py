@@ -11,7 +11,8 @@ printed as several tables, a bare page number between pieces, no date at all. A 
 writes the changed report as an agency or another tool would: DOCX (python-docx), an HTML
 page, XLSX, OFD, and the text dumps other tools make (Tika tab rows, one cell per line with
 empty cells as tabs or as whitespace, Markdown pipe tables with footers and split rows, one
-`cell |` per line with or without the empty cells).
+`cell |` per line with or without the empty cells, and each with a bare page number left
+on a line between two rows of table 三).
 
 Each variant carries its truth: every cell code with its value, or None where the report
 prints no number; agency, year and published date where the format carries them.
