@@ -116,7 +116,7 @@ def main() -> None:
             o = check(record, report.truth)
         else:
             o = check(record, report.truth, agency=report.agency, year=V.truth_year(k, f, report),
-                      template=report.template,
+                      template=report.template, dateless=k in V.DATELESS,
                       published=report.published if f in V.CARRIES_DATE or f in ("doc", "rtf", "pdf", *P.FORMATS)
                       else None)
         by_format[f].append((k, o, time.perf_counter() - t0))

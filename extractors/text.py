@@ -11,7 +11,9 @@ What such a dump looks like (shared/research/format.md §5.3):
 
 Other tools' dumps (shared/variety.md, "Text dumps"):
 - Markdown from PDF converters: `| a | b |` rows with `|---|` separator rows;
-- page-text dumps where each cell ends with ` |` on its own line.
+- page-text dumps where each cell ends with ` |` on its own line;
+- in any of them, a bare page number on a line between two rows of a table cut by a page:
+  no cell, never joined to the value before it.
 
 Tab tables come out with `columns_reliable=False`: a cell's position in its row is known,
 its true column is not. A Markdown table whose rows all have the same number of cells is a
@@ -181,13 +183,35 @@ def _table_end(lines: list[str], start: int) -> int:
             prev_blank = True
         elif not prev_blank and (_is_continuation(line) or _wraps_into_next(lines, i)):
             pass
+        elif prev_blank and _opens_pipe_cell(lines, i):
+            pass
         else:
             break
         i += 1
-    # Trailing blank lines are not the table's; a line holding only a tab is (an empty cell).
-    while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]):
+    # Trailing blank lines are not the table's; a line holding only a tab is (an empty cell),
+    # and so is a line of whitespace where rows are apart by empty lines (`_whitespace_cell`).
+    while i > start + 1 and not lines[i - 1].strip() and not _is_table_line(lines[i - 1]) \
+            and not _whitespace_cell(lines, i - 1, start):
         i -= 1
     return max(i, start + 1)
+
+
+def _whitespace_cell(lines: list[str], i: int, start: int, end: int | None = None) -> bool:
+    """Line `i`, whitespace only, is an empty cell of a one-cell-per-line dump: some Tika
+    builds write an empty cell as a line of spaces (or U+3000) without a tab, and part rows
+    with truly empty lines. Where the table parts no rows with an empty line, a whitespace
+    line is only a separator."""
+    return bool(lines[i]) and not lines[i].strip() and "" in lines[start:i if end is None else end]
+
+
+def _opens_pipe_cell(lines: list[str], i: int) -> bool:
+    """After a blank line in a dump of one `cell |` per line (rows apart by blank lines), a
+    line of words that a `cell |` line follows is the first line of a row's wrapped first
+    cell ("4.保护第三\n方合法权益 |"), not text after the table: a cell's lines come before
+    its " |"."""
+    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
+    return (i + 1 < len(lines) and bool(_PIPE_CELL.match(lines[i + 1])) and not _PIPE_ROW.match(lines[i + 1])
+            and bool(_PIPE_CELL.match(before)) and _wraps_into_next(lines, i))
 
 
 def _wraps_into_next(lines: list[str], i: int) -> bool:
@@ -236,6 +260,8 @@ def _pipe_table(lines: list[str]) -> Table | None:
     for ln, cells in zip(body, split):
         if cells is not None:
             rows.append(cells)
+        elif ln.strip() and rows and _page_number(ln, rows[-1][-1]):
+            continue
         elif ln.strip() and rows:
             rows[-1][-1] += _clean_cell(ln)  # a wrapped last cell
     if not rows:
@@ -245,6 +271,14 @@ def _pipe_table(lines: list[str]) -> Table | None:
         return Table(cells=_markdown_grid(rows), columns_reliable=True)
     cells = [Cell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)]
     return Table(cells=cells, columns_reliable=False)
+
+
+def _page_number(line: str, last: str) -> bool:
+    """A line holding only a number after a row whose last cell is a number or empty: the
+    page number of a page that ended between two rows (a PDF converter left it there). It
+    is no part of any cell: joined to the last one it made 13 of 1, or a number where the
+    report prints a blank."""
+    return is_value_token(line.strip()) and (is_value_token(last) or not last.strip())
 
 
 def _markdown_grid(rows: list[list[str]]) -> list[Cell]:
@@ -286,6 +320,8 @@ def _cell_per_line_table(lines: list[str]) -> Table | None:
             if current:
                 rows.append(current)
                 current = []
+        elif not head and is_value_token(ln.strip()):
+            continue  # a number alone where a cell's first line would be: a page number (`_page_number`)
         else:
             head += _clean_cell(ln)
     rows = [piece for row in rows for piece in _split_at_labels(row)]
@@ -327,9 +363,11 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
     tab_lines = [ln for ln in lines if "\t" in ln]
     padded = len(tab_lines) >= 3 and sum(ln.startswith("\t") for ln in tab_lines) >= 0.5 * len(tab_lines)
     loose = -1  # index of a row begun by a line of words without a tab (a wrapped label's start)
+    last = ""  # the last line read into a row, as printed
     for line in lines:
         if not line.strip():
             continue
+        before, last = last, line
         if rows and "\t" in line and not line.startswith("\t") and not any(is_value_token(c) for c in rows[-1]) \
                 and (padded or loose == len(rows) - 1):
             first, *rest = [_clean_cell(c) for c in line.split("\t")]
@@ -342,6 +380,14 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
             if is_value_token(rows[-1][-1]) and not is_value_token(line.strip()):
                 rows.append([_clean_cell(line)])  # a number never wraps into words: a row of one cell
                 loose = len(rows) - 1
+            elif is_value_token(line.strip()) and (is_value_token(rows[-1][-1]) or before.endswith("\t")):
+                # A number alone after a row that ends in a number, or in an empty cell (a line
+                # ending with its tab: a printed blank), is no part of it: a page number between
+                # two rows of a PDF's text ("…⇥0⇥1" / "3"). Joined it made 13 of 1, or a number
+                # where the report prints a blank; a row of its own, without a label, it is
+                # matched to nothing. (A whitespace-only last cell, "⇥\u2002", still takes
+                # the value that wrapped onto the next line.)
+                rows.append([_clean_cell(line)])
             else:
                 rows[-1][-1] = rows[-1][-1] + line.strip()  # a wrapped last cell
             continue
@@ -352,14 +398,24 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
 def _one_cell_per_line_rows(lines: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     current: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if not line.strip() and "\t" not in line:
+            if _whitespace_cell(lines, i, 0, end=len(lines)):
+                current.append("")
+                continue
             if current:
                 rows.append(current)
                 current = []
             continue
         if "\t" in line:
             current.append(line.split("\t", 1)[1])
+        elif current and is_value_token(line.strip()) and (is_value_token(current[-1]) or current[-1] == ""):
+            # a number alone after a number cell or an empty one ("⇥" alone: a printed blank)
+            # is a page number, as in `_tab_rows`: it ends the row and stands as one of its
+            # own, never joined (1 and 3 made 13); a whitespace-only fake cell ("⇥\u2002")
+            # still takes the value that wrapped onto the next line (seed 004)
+            rows += [current, [line.strip()]]
+            current = []
         elif current:
             current[-1] = current[-1] + "\n" + line  # wrapped label or value
         else:

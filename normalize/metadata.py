@@ -70,8 +70,23 @@ def _arabic_dates(text: str) -> str:
     return _CN_DATE.sub(repl, text)
 
 
+# a year alone in Chinese numerals ("二〇二二年度政府信息公开工作年度报告"): four digit
+# characters (no 十: a year is spelt digit by digit) before 年
+_CN_YEAR = re.compile(r"([〇○零ＯOo一二三四五六七八九]{4})(\s*年)")
+
+
+def _arabic_years(text: str) -> str:
+    """Years alone in Chinese numerals (a title's 二〇二二年) as Arabic ones, so that the
+    title, period and body patterns read them; only 19xx/20xx years are rewritten."""
+    def repl(m: re.Match) -> str:
+        year = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
+        return year + m.group(2) if year[:2] in ("19", "20") else m.group(0)
+
+    return _CN_YEAR.sub(repl, text)
+
+
 def _norm(text: str) -> str:
-    return _arabic_dates(unicodedata.normalize("NFKC", text).strip())
+    return _arabic_years(_arabic_dates(unicodedata.normalize("NFKC", text).strip()))
 
 
 def _lines(doc: ExtractedDocument) -> list[str]:

@@ -208,6 +208,26 @@ def join_label_pieces(rows: list[Row], exact: Callable[[str], bool]) -> list[Row
     return rows
 
 
+def join_label_tails(rows: list[Row], exact: Callable[[str], bool]) -> list[Row]:
+    """A label typeset in two lines that a converter split into two rows, the values on the
+    first ("2.申请人逾期未按收 | 0 | 0 …" / "费通知要求缴纳费用、…申请 | | …"): one row, where
+    the first row's leaf is no label by itself and joined to the second row's one own label
+    it is one exactly (`exact`). Runs before `join_split_labels`, which would otherwise take
+    the tail for the start of the next row's label (the tail alone is close enough to a
+    template label to look like one)."""
+    out: list[Row] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        own = [t for t, i in zip(row.labels, row.label_ids) if prev is None or i not in prev.label_ids] \
+            if row.label_ids else row.labels
+        if (prev is not None and prev.values and not row.values and len(own) == 1 and prev.labels
+                and not exact(prev.leaf) and not exact(own[0]) and exact(prev.leaf + own[0])):
+            prev.labels[-1] = prev.leaf + own[0]
+            continue
+        out.append(row)
+    return out
+
+
 def join_split_labels(rows: list[Row], exact: Callable[[str], bool], known: Callable[[str], bool]) -> list[Row]:
     """A label wrapped so that its start ends a row of labels and its rest begins the next
     row, with the values ("（五）不予处理⇥1.信访举报投" / "诉类申请⇥0⇥0…"): one row, where

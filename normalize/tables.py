@@ -15,8 +15,8 @@ from core.record import CellSource, Finding
 from core import labels
 from core import template as T
 from core.values import is_value_token, parse
-from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_label_pieces, join_split_labels,
-                   merge_flat_fragments, merge_fragments, table_rows)
+from .rows import (Row, ValueCell, attach_detached_values, column_headers, join_label_pieces, join_label_tails,
+                   join_split_labels, merge_flat_fragments, merge_fragments, table_rows)
 
 Mapped = tuple[int | float | None, CellSource]
 
@@ -330,6 +330,7 @@ _LEAF_LABELS = {r.key: r.label for r in T.APPLY_ROWS if r.key not in ("other", "
 def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str] | None = None
                      ) -> dict[int, str] | None:
     rows = join_label_pieces(table_rows(table, out.table_index), _is_exact_apply_label)
+    rows = join_label_tails(rows, _is_exact_apply_label)
     rows = attach_detached_values(rows, _is_leaf_apply_label)
     rows = join_split_labels(rows, _is_exact_apply_label, _is_apply_label)
     merge = merge_fragments if table.columns_reliable else merge_flat_fragments
@@ -353,7 +354,7 @@ def map_applications(table: Table, out: TableMapping, prev_colmap: dict[int, str
         first = matched[0][0].index
         colmap = apply_column_map(column_headers(table, range(first))) if first > 0 else None
         if not _complete(colmap) and prev_colmap and max(prev_colmap) < table.n_cols:
-            colmap = prev_colmap
+            colmap = _carried_colmap(prev_colmap, [row for row, _ in matched])
     order = [c.key for c in T.APPLY_COLUMNS]
     for row, rkey in matched:
         if rkey in out.apply_rows:
@@ -417,6 +418,26 @@ def _table_padding_side(table: Table, width: int) -> str | None:
     spacer column between labels and values), where they agree."""
     sides = {_padding_side(s) for s in map(_slots, table.rows()) if len(s) == width + 1} - {None}
     return sides.pop() if len(sides) == 1 else None
+
+
+def _carried_colmap(prev: dict[int, str], rows: list[Row]) -> dict[int, str] | None:
+    """The previous piece's column map, for a piece of table 三 that prints no header of its
+    own, where it fits this piece's grid. A piece is a grid of its own: a PDF's next table
+    may have one label column more or less than the first (its own rulings), so the value
+    columns stand elsewhere. Where a row of all seven values shows the map's columns moved
+    by one offset, the map moves with them; a map that leaves a value outside its columns
+    does not fit (its cells would be dropped unsaid, or shifted into the wrong column), and
+    the rows are then read by their count of values."""
+    keys = sorted(prev)
+    for row in rows:
+        cols = [v.col for v in row.values]
+        if len(cols) == len(keys) and None not in cols:
+            shift = cols[0] - keys[0]  # type: ignore[operator]
+            if cols == [k + shift for k in keys]:
+                prev = {k + shift: code for k, code in prev.items()}
+            break
+    fits = all(v.col in prev for row in rows for v in row.values)
+    return prev if fits else None
 
 
 def _complete(colmap: dict[int, str] | None) -> bool:

@@ -13,6 +13,15 @@ def test_dates_in_chinese_numerals_read_as_dates():
     assert parse_date("二〇二五年十十月九日") is None
 
 
+def test_a_title_year_in_chinese_numerals_is_the_reporting_year():
+    from normalize.metadata import _norm, name_parts
+
+    assert _norm("示例市生态环境局二〇二二年政府信息公开工作年度报告") == "示例市生态环境局2022年政府信息公开工作年度报告"
+    assert name_parts("某市公安局二○二一年度政府信息公开工作年度报告.xlsx") == ("某市公安局", 2021)
+    # four numerals that are no year of this century stay as printed
+    assert _norm("六七八九年") == "六七八九年"
+
+
 def test_notes_under_a_table_are_no_template_rows():
     assert labels.is_note("注：本表数据截至12月31日。")
     assert labels.is_note("说明:以上数据不含转办件")

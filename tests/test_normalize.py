@@ -332,3 +332,40 @@ def test_an_unparsed_ocr_cell_read_unsure_is_reported_once():
     rec = to_record(_doc(_apply_grid({"granted": ["2（3）", "1", "0", "0", "0", "0", "3"]}, prov=ocr)))
     about = [f for f in rec.findings if "apply.granted.natural_person" in f.cells]
     assert [f.rule for f in about] == ["cell.unparsed"]
+
+
+def test_a_label_split_into_two_rows_with_the_values_on_the_first_is_one_row():
+    # a converter made two rows of a label typeset in two lines: the tail row alone is close
+    # enough to a template label to be taken for one, and was glued to the next row's label
+    from extractors.text import text_to_document
+    from normalize.rows import join_label_tails, table_rows
+    from normalize.tables import _is_exact_apply_label
+
+    md = "\n".join([
+        "| （六）其他处理 | 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "|---|---|---|---|---|---|---|---|---|",
+        "| | 2.申请人逾期未按收 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| | 费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 | | | | | | | |",
+        "| | 3.其他 | 0 | 0 | 0 | 0 | 0 | 1 | 1 |"])
+    (table,) = text_to_document(md).tables()
+    joined = join_label_tails(table_rows(table), _is_exact_apply_label)
+    assert [r.leaf for r in joined] == ["1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                                        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"]
+
+
+def test_a_headerless_piece_uses_the_previous_column_map_only_where_it_fits():
+    # a PDF's next table had one label column more: its values stand one grid column right
+    from normalize.rows import Row, ValueCell
+    from normalize.tables import _carried_colmap
+
+    codes = [c.key for c in T.APPLY_COLUMNS]
+    prev = {2 + i: code for i, code in enumerate(codes)}
+
+    def row(cols):
+        return Row(0, ["x"], [ValueCell(Cell(0, k, "0"), k) for k in cols])
+
+    moved = _carried_colmap(prev, [row(range(3, 10)), row([3, 9])])
+    assert moved == {3 + i: code for i, code in enumerate(codes)}
+    assert _carried_colmap(prev, [row(range(2, 9))]) == prev
+    # no row shows where the columns went and a value stands outside the map: no map
+    assert _carried_colmap(prev, [row([3, 9])]) is None

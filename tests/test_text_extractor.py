@@ -88,3 +88,52 @@ def test_html_tables_inside_a_markdown_dump_keep_their_spans():
     assert [(c.row, c.col, c.row_span, c.text) for c in table.cells][0] == (0, 0, 2, "三、本年度办理结果")
     assert [c.text for c in table.rows()[1]] == ["（二）部分公开", "1"]
     assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["# 报告", "三、收到和处理政府信息公开申请情况", "四、结束"]
+
+
+def test_a_line_of_whitespace_is_an_empty_cell_where_rows_part_on_empty_lines():
+    # another Tika build: an empty cell is a line of spaces or U+3000, without a tab; the
+    # rows are apart by truly empty lines (a row may start and end with an empty cell)
+    dump = "三、收到\n\n\t（七）总计\n\u3000\n\t2\n  \n\n\u3000\n\t四、结转\n\t1\n\u3000\n\n六、其他\n"
+    doc = text.text_to_document(dump)
+    (table,) = doc.tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["（七）总计", "", "2", ""], ["", "四、结转", "1", ""]]
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "六、其他"]
+
+
+def test_a_pipe_dump_with_blank_lines_between_rows_keeps_a_wrapped_first_cell():
+    # one `cell |` per line, an empty cell a lone "|", rows apart by blank lines: a row whose
+    # first cell wrapped starts with a line of words, still inside the table
+    dump = "三、收到\n\n（三）不予公开 |\n1.属于国家秘密 |\n0 |\n|\n\n4.保护第三\n方合法权益 |\n1 |\n|\n\n五、存在\n"
+    doc = text.text_to_document(dump)
+    (table,) = doc.tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["（三）不予公开", "1.属于国家秘密", "0", ""],
+                                                            ["4.保护第三方合法权益", "1", ""]]
+    assert [b.text for b in doc.blocks if isinstance(b, TextBlock)] == ["三、收到", "五、存在"]
+
+
+def test_a_page_number_between_tab_rows_is_never_joined_to_a_value():
+    # a PDF's text: the page number on its own line between two rows of table 三; joined
+    # to the last value it made 13 of 1, or a number under a printed blank
+    for row, last in (("\t2.重复申请\t0\t0\t0\t1\t0\t0\t1", "1"), ("\t2.重复申请\t0\t0\t0\t1\t0\t0\t", "")):
+        doc = text.text_to_document(f"三、收到\n{row}\n3\n\t3.要求提供公开出版物\t0\t0\t0\t0\t0\t0\t0\n\n六、其他\n")
+        (table,) = doc.tables()
+        rows = [[c.text for c in r] for r in table.rows()]
+        assert rows[0][-1] == last and ["3"] in [[t for t in r if t] for r in rows]
+
+
+def test_a_page_number_between_cell_lines_is_never_joined_to_a_value():
+    # one cell per line: a page number at the end of a row, on a line without a tab
+    for last, row_end in (("1", "\t1"), ("", "\t")):
+        dump = f"三、收到\n\t2.重复申请\n\t0\n\t1\n{row_end}\n3\n\n\t3.其他\n\t0\n\t0\n\t0\n\n六、其他\n"
+        (table,) = text.text_to_document(dump).tables()
+        rows = [[c.text for c in r] for r in table.rows()]
+        assert rows[0][-1] == last and rows[1] == ["3"] and rows[2][0] == "3.其他"
+
+
+def test_a_page_number_inside_a_markdown_or_pipe_dump_is_no_cell():
+    md = "| 2.重复申请 | 0 | 1 |\n|---|---|---|\n3\n| 3.其他 | 0 | 0 |\n"
+    (table,) = text.text_to_document(md).tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["2.重复申请", "0", "1"], ["3.其他", "0", "0"]]
+    pipes = "2.重复申请 |\n0 |\n1 |\n\n3\n7.属于行政执法案卷 |\n0 |\n0 |\n"
+    (table,) = text.text_to_document(pipes).tables()
+    assert [[c.text for c in r] for r in table.rows()] == [["2.重复申请", "0", "1"], ["7.属于行政执法案卷", "0", "0"]]

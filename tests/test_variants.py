@@ -26,7 +26,7 @@ def test_variant_extracts_exactly(klass, fmt, tmp_path):
     year = V.truth_year(klass, fmt, truth)
     outcome = check(record, truth.truth, agency=truth.agency, year=year,
                     published=truth.published if fmt in V.CARRIES_DATE else None,
-                    template=truth.template)
+                    template=truth.template, dateless=klass in V.DATELESS)
     assert outcome.holds, outcome
     if year is None:  # printed nowhere in this format: no year rather than a guessed one
         assert record.year is None

@@ -5,10 +5,14 @@ change to its grids or its text that real reports show (shared/variety.md): a no
 table, an empty spacer column, 总计 on the first header row, no 勾稽 note, other label
 numbering, printed blanks, units in cells, dates in Chinese numerals or with spaces; a
 2019 report on either form, whole columns or 总计 blank, labels in two cells or with a
-typo, a table cut by a page footer, dates that lost 年/月, titles without a year. A
-format writes the changed report as an agency or another tool would: DOCX (python-docx),
-an HTML page, XLSX, and the text dumps other tools make (Tika tab rows, one cell per line,
-Markdown pipe tables, one `cell |` per line).
+typo, a table cut by a page footer, dates that lost 年/月, titles without a year; blanks
+printed "-" or "——", labels in several runs or paragraphs, a table cut inside a group or
+printed as several tables, a bare page number between pieces, no date at all. A format
+writes the changed report as an agency or another tool would: DOCX (python-docx), an HTML
+page, XLSX, OFD, and the text dumps other tools make (Tika tab rows, one cell per line with
+empty cells as tabs or as whitespace, Markdown pipe tables with footers and split rows, one
+`cell |` per line with or without the empty cells, and each with a bare page number left
+on a line between two rows of table 三).
 
 Each variant carries its truth: every cell code with its value, or None where the report
 prints no number; agency, year and published date where the format carries them.
@@ -41,13 +45,21 @@ class Report:
     catalogue: str = ""  # a 公开目录 line above the title (索引号, 发布机构, 发布日期)
     # a table printed in pieces (a page break): its grids, in order, with a page footer between
     pieces: dict[str, list[list[Cell]]] = field(default_factory=dict)
-    footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere)
+    footer: str = "— {page} —"  # the page footer printed between pieces ("第{page}页" elsewhere;
+    # "": no page break, the pieces are tables of their own one under the other)
     sections: list[tuple[str, str | None]] = field(default_factory=lambda: list(R.SECTIONS))
     signature: str | None = None  # the agency under the report, where it differs from `agency`
     # the face the report is printed in (a fontconfig family, "AR PL UMing CN"): the DOCX asks
     # for it (Chinese and Latin, digits included), the pictures are drawn in it; None: the
     # DOCX template's own fonts, pictures in Noto Sans CJK
     face: str | None = None
+    # labels typed in several runs (Word: a run per language, font or edit; a CMS page: one
+    # `<span>` each, a source line break between them): DOCX and HTML write each label's
+    # pieces (`_runs`) as runs / spans; the text of every other format is the same
+    runs: bool = False
+    # a cell's lines ("4.保护第三\n方合法权益") as paragraphs of their own (DOCX w:p, HTML <p>)
+    # rather than line breaks in one paragraph
+    paragraphs: bool = False
 
 
 def base() -> Report:
@@ -286,7 +298,8 @@ def _renumber(style: str):
         if len(text) > 2 and text[0].isdigit() and text[1] == ".":
             n, rest = text[0], text[2:]
             return {"dun": f"{n}、{rest}", "paren": f"（{n}）{rest}", "fullwidth": f"{n}.{rest}".translate(full),
-                    "plainquotes": f"{n}.{rest}".replace("“", "\"").replace("”", "\"")}[style]
+                    "plainquotes": f"{n}.{rest}".replace("“", "\"").replace("”", "\""),
+                    "fullwidth_dot": f"{n}．{rest}", "fullwidth_dun": f"{n}、{rest}".translate(full)}[style]
         return text
 
     def apply(r: Report) -> Report:
@@ -557,6 +570,140 @@ def apply_values_with_notes(r: Report) -> Report:
     return replace(r, tables={**r.tables, "applications": cells})
 
 
+# ---- classes added for issue #12 (shared/variety.md sub-shapes not generated before) ---------
+
+def dash_blanks(r: Report) -> Report:
+    """Cells printed blank with a hyphen "-", a full-width "－" or a double dash "——": like
+    "/" and "—" none is a number (truth None), none is a zero; in table 四 too."""
+    marks = {("carried_in", "commercial"): "-", ("carried_in", "research"): "－", ("partial", "total"): "——",
+             ("unavailable.not_held", "legal_service"): "-"}
+    rows = list(R.apply_values())
+    cells, truth = [], dict(r.truth)
+    for c in r.tables["applications"]:
+        if 3 <= c.col <= 9 and 3 <= c.row < 3 + len(rows):
+            mark = marks.get((rows[c.row - 3], R.APPLY_COLUMNS[c.col - 3]))
+            if mark is not None:
+                truth[f"apply.{rows[c.row - 3]}.{R.APPLY_COLUMNS[c.col - 3]}"] = None
+                c = replace(c, text=mark)
+        cells.append(c)
+    review = []
+    for c in r.tables["review"]:
+        if c.row == 3 and c.col in (7, 8):  # 未经复议直接起诉: 其他结果, 尚未审结
+            truth[f"suit_direct.{['other', 'pending'][c.col - 7]}"] = None
+            c = replace(c, text="-")
+        review.append(c)
+    return replace(r, tables={**r.tables, "applications": cells, "review": review}, truth=truth)
+
+
+def notes_in_first_cell(r: Report) -> Report:
+    """A note row under every table that is not merged: the note in the row's first cell, the
+    row's other cells there and empty (a table drawn by hand, or a converter's grid)."""
+    notes = {"active": "注：本表数据截至2022年12月31日。",
+             "applications": "说明：数据来源于依申请公开系统，单位：件。",
+             "review": "注：无行政复议、行政诉讼的填0。"}
+    tables = {}
+    for kind, cells in r.tables.items():
+        h, w = _height(cells), _width(cells)
+        tables[kind] = cells + [Cell(h, 0, notes[kind])] + [Cell(h, col, "") for col in range(1, w)]
+    return replace(r, tables=tables)
+
+
+def _cut_blank(cells: list[Cell], at: int, header_rows: int = 0) -> list[list[Cell]]:
+    """Rows before `at`, then the rest (the first `header_rows` rows repeated on top): a
+    label cell spanning the cut is not printed again (Word prints a merged cell's text on its
+    first page only) — its part on the next page is an empty cell."""
+    first, rest = _cut(cells, at, header_rows)
+    spanning = {(c.col, c.text) for c in cells if c.row < at < c.row + c.row_span}
+    return [first, [replace(c, text="") if c.row == header_rows and (c.col, c.text) in spanning else c
+                    for c in rest]]
+
+
+def apply_cut_mid_group(r: Report) -> Report:
+    """Table 三 cut inside （三）不予公开 with no header on the next page, and the group's
+    label (and 三、本年度办理结果) not printed again: the continuation's first rows have
+    an empty label cell, only their sub-labels say what they are."""
+    return replace(r, pieces={"applications": _cut_blank(r.tables["applications"], 9)})
+
+
+def apply_cut_header_repeated_mid_group(r: Report) -> Report:
+    """Table 三 cut inside （四）无法提供, its three header rows repeated on the next page, the
+    group's label not printed again there."""
+    return replace(r, pieces={"applications": _cut_blank(r.tables["applications"], 16, 3)})
+
+
+def review_header_repeated(r: Report) -> Report:
+    """Table 四's one data row pushed to the next page, its three header rows repeated there:
+    the first page holds a table of header rows only."""
+    return replace(r, pieces={"review": _cut(r.tables["review"], 3, 3)})
+
+
+def apply_cut_bare_page_number(r: Report) -> Report:
+    """Table 三 cut inside （五）不予处理, the page footer a bare page number ("3"): a number
+    between two parts of a table that is no cell of it."""
+    return replace(r, pieces={"applications": _cut(r.tables["applications"], 20, 0)}, footer="{page}")
+
+
+def active_block_header_alone(r: Report) -> Report:
+    """Table 二 cut after a block's column-header row: 第二十条第（五）项 and its 信息内容 |
+    本年处理决定数量 row end one page, its 行政许可 row opens the next, footer "- 2 -"."""
+    return replace(r, pieces={"active": _cut(r.tables["active"], 6, 0)}, footer="- {page} -")
+
+
+def title_year_in_chinese(r: Report) -> Report:
+    """The title's year in Chinese numerals (二〇二二年), the body's in digits."""
+    year = "".join(CN_DIGITS[int(d)] for d in str(R.YEAR))
+    return replace(r, title=r.title.replace(f"{R.YEAR}年", f"{year}年"))
+
+
+def active_one_table_per_block(r: Report) -> Report:
+    """Table 二 printed as four tables, one per 第二十条 block, on one page (no footer
+    between them), as CMS editors and some agencies lay it out."""
+    first, rest = _cut(r.tables["active"], 4, 0)
+    second, rest = _cut(rest, 3, 0)
+    third, fourth = _cut(rest, 4, 0)
+    return replace(r, pieces={"active": [first, second, third, fourth]}, footer="")
+
+
+def apply_in_small_tables(r: Report) -> Report:
+    """Table 三 printed as three tables one under the other (no page break): the header and
+    rows 一 to （二）, then （三）不予公开 and （四）无法提供, then the rest; the later tables
+    have no header, and 三、本年度办理结果 is printed again in each."""
+    first, rest = _cut(r.tables["applications"], 7, 0)
+    second, third = _cut(rest, 11, 0)
+    return replace(r, pieces={"applications": [first, second, third]}, footer="")
+
+
+def labels_in_paragraphs(r: Report) -> Report:
+    """Long labels of table 三 wrapped as two paragraphs in their cell (Enter typed inside the
+    cell), not a line break: DOCX w:p, HTML <p>; in a dump, two lines as in `wrapped_labels`."""
+    return replace(wrapped_labels(r), paragraphs=True)
+
+
+def date_marks_lost_ambiguous(r: Report) -> Report:
+    """年 and 月 lost so that two readings are dates ("2023118日": 1月18日 or 11月8日): the
+    record gives no date rather than pick one."""
+    return replace(r, date_line="2023118日", published=None)
+
+
+def title_without_year_standard_period(r: Report) -> Report:
+    """No year in the title; the year only in the template's own period sentence
+    (统计期限自…年1月1日起至…年12月31日止), none in the body's first words."""
+    return _year_out_of_title(r, f"本报告中所列数据的统计期限自{R.YEAR}年1月1日起至{R.YEAR}年12月31日止。"
+                                 "本机关认真贯彻落实《中华人民共和国政府信息公开条例》。")
+
+
+def labels_in_runs(r: Report) -> Report:
+    """Every label typed in several runs (DOCX runs, HTML `<span>`s with line breaks between
+    them in the page's source), and so in the PDF, DOC and RTF made of the DOCX."""
+    return replace(r, runs=True)
+
+
+def date_absent(r: Report) -> Report:
+    """No date anywhere: no signature date, no 公开目录. The record gives none (never a guessed
+    one, nor the year's)."""
+    return replace(r, date_line="", published=None)
+
+
 CLASSES = {
     "plain": lambda r: r,
     "notes": notes_under_tables,
@@ -604,6 +751,23 @@ CLASSES = {
     "title_no_year_body": title_without_year_body,
     "agency_without_city": agency_without_city,
     "apply_values_with_notes": apply_values_with_notes,
+    "blanks_dashes": dash_blanks,
+    "labels_fullwidth_dot": _renumber("fullwidth_dot"),
+    "labels_fullwidth_dun": _renumber("fullwidth_dun"),
+    "notes_first_cell": notes_in_first_cell,
+    "apply_cut_mid_group": apply_cut_mid_group,
+    "apply_cut_bare_page_number": apply_cut_bare_page_number,
+    "active_block_header_alone": active_block_header_alone,
+    "title_year_chinese": title_year_in_chinese,
+    "date_absent": date_absent,
+    "labels_runs": labels_in_runs,
+    "active_one_table_per_block": active_one_table_per_block,
+    "apply_small_tables": apply_in_small_tables,
+    "labels_paragraphs": labels_in_paragraphs,
+    "date_marks_lost_ambiguous": date_marks_lost_ambiguous,
+    "title_no_year_standard_period": title_without_year_standard_period,
+    "apply_cut_header_mid_group": apply_cut_header_repeated_mid_group,
+    "review_header_repeated": review_header_repeated,
 }
 
 
@@ -636,8 +800,10 @@ def _body(r: Report) -> list[tuple[str, object]]:
         if i in R.TABLE_AFTER_SECTION:
             kind = R.TABLE_AFTER_SECTION[i]
             for n, grid in enumerate(r.pieces.get(kind, [r.tables[kind]])):
-                if n:
+                if n and r.footer:
                     out.append(("footer", r.footer.format(page=n + 2)))  # the page footer between the pieces
+                elif n:
+                    out.append(("text", " "))  # pieces on one page: an empty paragraph between the tables
                 out.append(("grid", grid))
                 out.append(("widths", r.tables[kind]))  # a piece is as wide as its table
     out += [("text", r.signature or r.agency)] + ([("text", r.date_line)] if r.date_line else [])
@@ -669,7 +835,18 @@ def write_docx(r: Report, path: Path) -> Path:
             target = grid[c.row * width + c.col]
             if c.row_span > 1 or c.col_span > 1:
                 target = target.merge(grid[(c.row + c.row_span - 1) * width + c.col + c.col_span - 1])
-            target.text = c.text
+            if r.paragraphs and "\n" in c.text:
+                first, *more = c.text.split("\n")
+                target.text = first
+                for line in more:
+                    target.add_paragraph(line)
+            elif r.runs and len(_runs(c.text)) > 1:
+                para = target.paragraphs[0]
+                for k, piece in enumerate(_runs(c.text)):
+                    run = para.add_run(piece)
+                    run.bold = k % 2 == 1 or None  # runs that differ in format, as Word keeps them apart
+            else:
+                target.text = c.text
     if r.pieces:
         _page_number_footer(d, r.footer)
     d.save(path)
@@ -718,6 +895,28 @@ def _page_number_footer(d, footer: str) -> None:
     para.add_run(after)
 
 
+def _runs(text: str) -> list[str]:
+    """A label's runs as Word keeps them: its number marker ("4." / "（三）") apart, the rest in
+    pieces of three characters. A number, or a short text, is one run."""
+    if len(text) <= 4 or text.replace(".", "", 1).isdigit():
+        return [text]
+    head = len(text) - len(text.lstrip("0123456789.、．（）()一二三四五六七八九十"))
+    pieces = [text[:head]] if head else []
+    pieces += [text[k:k + 3] for k in range(head, len(text), 3)]
+    return pieces
+
+
+def _html_runs(r: Report, text: str) -> str:
+    """A cell's text in HTML: with `r.runs`, every run its own `<span>`, a source line break
+    between them (as Word's HTML export and CMS editors wrap their source); with
+    `r.paragraphs`, every line its own `<p>`."""
+    if r.paragraphs and "\n" in text:
+        return "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
+    if not r.runs or len(_runs(text)) == 1:
+        return html.escape(text)
+    return "\n".join(f"<span lang='zh-CN'>{html.escape(p)}</span>" for p in _runs(text))
+
+
 def write_html(r: Report, path: Path) -> Path:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>", html.escape(r.title),
              "</title></head><body><div class='location'>首页 &gt; 政务公开 &gt; 政府信息公开年报</div>",
@@ -733,7 +932,7 @@ def write_html(r: Report, path: Path) -> Path:
             parts.append("<tr>")
             for c in content:
                 if c.row == row:
-                    parts.append(f"<td rowspan='{c.row_span}' colspan='{c.col_span}'>{html.escape(c.text)}</td>")
+                    parts.append(f"<td rowspan='{c.row_span}' colspan='{c.col_span}'>{_html_runs(r, c.text)}</td>")
             parts.append("</tr>")
         parts.append("</table>")
     parts.append("</div></body></html>")
@@ -763,7 +962,7 @@ def write_html_cms(r: Report, path: Path) -> Path:
             for c in content:
                 if c.row == row:
                     tag = "th" if row < first_data else "td"
-                    text = html.escape(c.text) if c.text else "&nbsp;"
+                    text = _html_runs(r, c.text) if c.text else "&nbsp;"
                     parts.append(f"<{tag} rowspan='{c.row_span}' colspan='{c.col_span}'><p align='center'>"
                                  f"<span style='font-size:10.5pt'>{text}</span></p></{tag}>")
             parts.append("</tr>")
@@ -866,11 +1065,61 @@ def _tika_lines(cells: list[Cell]) -> list[str]:
     return ["\t" + "\t".join(c.text for c, anchor in row if anchor) for row in _grid_rows(cells)]
 
 
+def _tika_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """Tab rows from a PDF's text (a page's lines, cells apart by tabs): the page number the
+    page ends with stands on a line of its own between two rows of table 三, no blank line
+    around it. A number after a row that ends in a number: joined, 1 and 3 make 13."""
+    lines = _tika_lines(cells)
+    return lines[:13] + [footer] + lines[13:] if len(lines) > 20 else lines
+
+
 def _cell_lines(cells: list[Cell]) -> list[str]:
     """One cell per line ("⇥text", an empty cell a line holding only a tab); blank line between rows."""
     out = []
     for row in _grid_rows(cells):
         out += ["\t" + c.text for c, anchor in row if anchor] + [""]
+    return out[:-1]
+
+
+def _cell_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """One cell per line, the page number on a line of its own (no tab) at the end of a row
+    of table 三, before the blank line: a PDF's page ended there."""
+    lines = _cell_lines(cells)
+    seps = [i for i, ln in enumerate(lines) if ln == ""]
+    return lines[:seps[12]] + [footer] + lines[seps[12]:] if len(seps) > 20 else lines
+
+
+def _pipe_footer_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """One `cell |` per line, the page number on a line of its own (no " |") between two
+    rows of table 三: a PDF's page ended there."""
+    lines, out, row = _pipe_blank_lines(cells), [], 0
+    for ln in lines:
+        out.append(ln)
+        row += ln == ""
+        if ln == "" and row == 13 and len(lines) > 100:
+            out.append(footer)
+    return out
+
+
+def _markdown_footer_line_lines(cells: list[Cell], footer: str = "3") -> list[str]:
+    """Markdown whose converter left the page number as a bare line between two rows of
+    table 三, no blank line around it."""
+    lines = _markdown_lines(cells)
+    return lines[:13] + [footer] + lines[13:] if len(lines) > 20 else lines
+
+
+def _cell_lines_ws(cells: list[Cell]) -> list[str]:
+    """One cell per line as another Tika build writes it: an empty cell a line holding only
+    whitespace (an ideographic space, no tab); rows still apart by truly empty lines."""
+    return [ln if ln != "\t" else "\u3000" for ln in _cell_lines(cells)]
+
+
+def _pipe_blank_lines(cells: list[Cell]) -> list[str]:
+    """A page-text dump that keeps empty cells: every cell on its own line ending with " |",
+    an empty cell a line holding only "|"; a blank line between rows."""
+    out = []
+    for row in _grid_rows(cells):
+        out += [f"{c.text} |" if c.text else "|" for c, anchor in row if anchor] + [""]
     return out[:-1]
 
 
@@ -907,6 +1156,35 @@ def _markdown_pdf_lines(cells: list[Cell]) -> list[str]:
         out.append(line)
         if i == 12 and len(lines) > 20:  # a page ends inside table 三
             out += ["", "— 3 —", "", "|" + " |" * len(cols), "|" + "---|" * len(cols)]
+    return out
+
+
+def _markdown_footer_row_lines(cells: list[Cell], footer: str = "— 3 —") -> list[str]:
+    """Markdown from a converter that took the page's footer into the table: a row holding
+    only the footer ("— 3 —", or a bare "3") in its first cell inside table 三, the rest of
+    the table going on below it. A bare page number there is no value of any row."""
+    lines = _markdown_lines(cells)
+    width = lines[0].count("|") - 1
+    if len(lines) > 20:  # a page ends inside table 三
+        lines = lines[:13] + [f"| {footer} |" + " |" * (width - 1)] + lines[13:]
+    return lines
+
+
+def _markdown_wrapped_rows_lines(cells: list[Cell]) -> list[str]:
+    """Markdown from a converter that splits a row at each printed line: a label typeset in
+    two lines gives two rows, the values on the first, the label's second line alone on the
+    next row with empty cells (the template's long labels wrap so)."""
+    out = []
+    for line in _markdown_lines(cells):
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        at = next((k for k, c in enumerate(cols) if len(c) > 14), None)  # a long label (no value is)
+        if at is None or not any(c.replace(".", "", 1).isdigit() for c in cols[at + 1:]):
+            out.append(line)
+            continue
+        # a label wrapped in its cell already splits where it wrapped, any other after 10 characters
+        head, _, tail = cols[at].partition("<br>") if "<br>" in cols[at] else (cols[at][:10], "", cols[at][10:])
+        out.append("| " + " | ".join(head if k == at else c for k, c in enumerate(cols)) + " |")
+        out.append("| " + " | ".join(tail if k == at else "" for k in range(len(cols))) + " |")
     return out
 
 
@@ -973,6 +1251,15 @@ FORMATS = {
     "markdown_html": (".md", writer(_html_table_lines)),
     "markdown_pieces": (".md", writer(_markdown_pieces_lines)),
     "txt_runtogether": (".txt", writer(_run_together_lines)),
+    "txt_cells_ws": (".txt", writer(_cell_lines_ws)),
+    "txt_pipes_blank": (".txt", writer(_pipe_blank_lines)),
+    "txt_tika_footer": (".txt", writer(_tika_footer_lines)),
+    "txt_cells_footer": (".txt", writer(_cell_footer_lines)),
+    "txt_pipes_footer": (".txt", writer(_pipe_footer_lines)),
+    "markdown_footer_line": (".md", writer(_markdown_footer_line_lines)),
+    "markdown_footer_row": (".md", writer(_markdown_footer_row_lines)),
+    "markdown_footer_number_row": (".md", writer(lambda cells: _markdown_footer_row_lines(cells, "3"))),
+    "markdown_wrapped_rows": (".md", writer(_markdown_wrapped_rows_lines)),
 }
 NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which of table 四's columns are blank "
                                               "cannot be told, so the row is null with a finding",
@@ -986,7 +1273,7 @@ NOT_EXACT = {("review_blanks", "txt_pipes"): "the dump drops blank cells: which 
 """Variants that cannot come out exactly, and why; the property (every loss reported) still holds."""
 UNREADABLE = {"txt_runtogether"}
 """Formats whose tables cannot be read: every cell must come back null with a finding."""
-YEAR_ONLY_IN_BODY = {"title_no_year_period", "title_no_year_body"}
+YEAR_ONLY_IN_BODY = {"title_no_year_period", "title_no_year_body", "title_no_year_standard_period"}
 """Classes whose year is printed only in the report's text, not in its title."""
 NO_BODY = {"xlsx", "xlsx_filename", "xls"}
 """Formats that carry the tables and the title but not the report's text (a sheet name may
@@ -999,7 +1286,9 @@ def truth_year(klass: str, fmt: str, r: Report) -> int | None:
     return None if klass in YEAR_ONLY_IN_BODY and fmt in NO_BODY else r.year
 
 
-CARRIES_DATE = {"docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
+DATELESS = {"date_absent", "date_marks_lost_ambiguous"}
+"""Classes that print no date at all: the record must give none."""
+CARRIES_DATE = {"txt_tika_footer", "txt_cells_footer", "txt_pipes_footer", "markdown_footer_line", "txt_cells_ws", "txt_pipes_blank", "markdown_footer_row", "markdown_footer_number_row", "markdown_wrapped_rows", "docx", "html", "html_cms", "ofd", "markdown_pdf", "markdown_html", "markdown_pieces", "txt_ocr",
                 "txt_tika", "txt_cells", "markdown", "txt_pipes"}
 
 
