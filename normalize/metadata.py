@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from core.document import ExtractedDocument
 from core.sections import TITLE_WORDS
@@ -85,6 +86,7 @@ def _arabic_years(text: str) -> str:
     return _CN_YEAR.sub(repl, text)
 
 
+@lru_cache(maxsize=1 << 12)  # each metadata reader walks the same lines again: normalise each once
 def _norm(text: str) -> str:
     return _arabic_years(_arabic_dates(unicodedata.normalize("NFKC", text).strip()))
 
