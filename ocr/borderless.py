@@ -53,7 +53,7 @@ class Borderless:
 
 
 def _is_number(text: str) -> bool:
-    from .read import digit_like
+    from .cell_rules import digit_like
 
     return digit_like(text) and any(ch.isdigit() for ch in text)
 

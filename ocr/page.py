@@ -22,6 +22,7 @@ import numpy as np
 from core.document import Cell, Provenance, Table, TextBlock
 
 from . import borderless as B
+from . import cell_rules as C
 from . import grid as G
 from . import read as R
 from .backends import OcrBackend
@@ -96,7 +97,7 @@ def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place())
     sure_chars = sum(len(ln.text) for ln in lines if ln.score >= SURE)
     if has_table:
         kind = "table"
-    elif sum(1 for b in boxes if R.is_number(b.text)) >= NUMBERS_LEFT_AS_IMAGE:
+    elif sum(1 for b in boxes if C.is_number(b.text)) >= NUMBERS_LEFT_AS_IMAGE:
         kind = "unread-table"
     elif sure_chars >= MIN_TEXT_CHARS:
         kind = "text"
@@ -135,9 +136,9 @@ def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
             continue
         text = "".join(b.text for b in parts)
         digits = "".join(b.digits for b in parts)
-        if R.digit_like(text) and R.is_number(digits):
+        if C.digit_like(text) and C.is_number(digits):
             cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text,
-                                    alternatives=R.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))
+                                    alternatives=C.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))
         else:
             cells.append(R.ReadCell(c, text, round(min(b.score for b in parts), 4)))
     table = to_table(scan, found.grid, cells, place)

@@ -16,7 +16,8 @@ from core.document import Cell, Provenance, Table
 from ocr import grid as G
 from ocr import stitch
 from ocr.backends import Reading, ctc_decode, digit_classes, rec_tensor
-from ocr.read import cell_lines, digit_like, fix_number, text_ink
+from ocr.cell_rules import digit_like, fix_number
+from ocr.read import cell_lines, text_ink
 
 pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt install fonts-noto-cjk)")
 
