@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from . import cell_rules as C
 from .grid import PixelBox, GridCell, TableGrid
 
 MIN_NUMBERS = 2
@@ -53,9 +54,7 @@ class Borderless:
 
 
 def _is_number(text: str) -> bool:
-    from .cell_rules import digit_like
-
-    return digit_like(text) and any(ch.isdigit() for ch in text)
+    return C.digit_like(text) and any(ch.isdigit() for ch in text)
 
 
 def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anchors: list[float] = (),
@@ -98,6 +97,47 @@ def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anc
             gb = spans[target]
             spans[target] = (min(gb[0], b[0]), gb[1], max(gb[2], b[2]), max(gb[3], b[3]))
     return groups
+
+
+def wrapped_lines(boxes: list[PixelBox], texts: list[str], numeric: list[bool], text_h: float) -> dict[int, int]:
+    """Second lines of wrapped numbers ("100" over "8" in a column too narrow for "1008"):
+    {index of the second line: index of the first}. A line of numbers is taken for second
+    lines only when each of its numbers sits right under a number of at least two digits, no
+    wider than it (the geometry of `cell_rules.wrapped_number`, WRAP_GAP apart), and some
+    other number of the table, on one line with nothing under it, sits halfway between the
+    two lines: the row's numbers that fit, centred in it. Two rows of a table printed close
+    together stack every number on another, and a number missing from the second (a lone
+    "0" the detector did not see) leaves one level with the first line, not between. Whether the two lines
+    are then read as one number is the cell's rule (`cell_rules.wrapped_number`)."""
+    num = [i for i in range(len(boxes)) if numeric[i]]
+
+    def under(b: int, a: int) -> bool:
+        (ax0, _, ax1, ab), (bx0, bt, bx1, _) = boxes[a], boxes[b]
+        overlap = min(ax1, bx1) - max(ax0, bx0)
+        return overlap > 0.5 * (bx1 - bx0) and -0.3 * text_h <= bt - ab < C.WRAP_GAP * text_h
+
+    def fills(b: int, a: int) -> bool:
+        n = sum(ch.isdigit() for ch in texts[a])
+        pitch = (boxes[a][2] - boxes[a][0]) / max(n, 1)
+        return n >= 2 and boxes[b][2] - boxes[b][0] <= boxes[a][2] - boxes[a][0] + 0.5 * pitch
+
+    out: dict[int, int] = {}
+    for row in group_rows([boxes[i] for i in num], text_h):
+        line = [num[k] for k in row]
+        firsts = {}
+        for b in line:
+            above = [a for a in num if a not in line and under(b, a) and fills(b, a)]
+            if above:
+                firsts[b] = max(above, key=lambda a: boxes[a][3])
+        if len(firsts) != len(line):
+            continue
+        mid = (sum((boxes[a][1] + boxes[a][3]) / 2 for a in firsts.values()) / len(firsts)
+               + sum((boxes[b][1] + boxes[b][3]) / 2 for b in line) / len(line)) / 2
+        level = [c for c in num if c not in line and c not in firsts.values()
+                 and abs((boxes[c][1] + boxes[c][3]) / 2 - mid) <= ALIGNED * text_h]
+        if any(not any(under(x, c) for x in num if x != c) for c in level):
+            out.update(firsts)
+    return out
 
 
 def _span(boxes: list[PixelBox], group: list[int]) -> PixelBox:
@@ -173,6 +213,15 @@ def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
     anchors = [sum((bb[num_idx[k]][1] + bb[num_idx[k]][3]) / 2 for k in r) / len(r) for r in number_rows]
     data_top = min((min(bb[num_idx[k]][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
     groups = merge_wrapped(bb, numeric, text_h, anchors, data_top)
+    second = wrapped_lines(bb, [b.text for b in boxes], numeric, text_h)
+    # a wrapped number's two lines are one group, so that they land in one cell (never a
+    # third line: two is what the cell's rule joins)
+    joined = {b: a for b, a in second.items() if a not in second}
+    if joined:
+        where = {i: k for k, g in enumerate(groups) for i in g}
+        for b, a in joined.items():
+            groups[where[a]].append(b)
+        groups = [g for g in groups if not (len(g) == 1 and g[0] in joined)]
     spans = [_span(bb, g) for g in groups]
     gnum = [all(numeric[i] for i in g) for g in groups]
     number_ids = [k for k in range(len(groups)) if gnum[k]]

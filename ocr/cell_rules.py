@@ -6,7 +6,8 @@ borderless table's cells (`ocr.page`) decide by, apart from the recognition itse
     cell_alternatives(lines)      the other numbers a doubtful number may be (the arithmetic
                                   chooses among them, `normalize.candidates`)
     leans / slash_shaped          a printed slash, not a 1 or a brush stroke read as 八
-    wrapped_number(cell, ...)     one number wrapped over two lines of a narrow cell
+    wrapped_number(cell, ...)     one number wrapped over two lines of a narrow cell, in a
+      one_line_number_rows(...)     row that has a number on one line elsewhere
     is_debris(text)               a lone letter where a number belongs
     numeric_lines(cells, texts)   the columns and rows of numbers
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from typing import Protocol
 
 import numpy as np
 
 from core.values import NULL_MARKERS
 
-from .backends import DIGIT_SHAPES, Reading
+from .backends import DIGIT_SHAPES
 from .grid import GridCell, PixelBox
 
 FIX_PENALTY = 0.75
@@ -148,7 +150,7 @@ WRAP_GAP = 1.2
 under this × text height (single spacing leaves about 0.7)."""
 
 
-def wrapped_number(cell: GridCell, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
+def wrapped_number(cell: GridCell, readings: list[DigitLine], boxes: list[PixelBox], text_h: float) -> bool:
     """Whether a one-row cell holds one number wrapped over two lines: both lines digits only,
     the first at least two digits and filling the cell's width (`WRAP_FREE`), the second no
     wider than the first, right under it (`WRAP_GAP`). The caller also requires a one-line
@@ -163,6 +165,21 @@ def wrapped_number(cell: GridCell, readings: list[Reading], boxes: list[PixelBox
     pitch = (ax1 - ax0) / len(first)
     free = (cell.bbox[2] - cell.bbox[0]) - (ax1 - ax0)
     return free < WRAP_FREE * pitch and bx1 - bx0 <= ax1 - ax0 + 0.5 * pitch and 0 <= bt - ab < WRAP_GAP * text_h
+
+
+class DigitLine(Protocol):
+    """One recognised line of a cell: a recogniser's `Reading`, or a detected `read.TextLine`."""
+
+    digits: str
+
+
+def one_line_number_rows(cells: list[GridCell], lines: dict[int, list[DigitLine]]) -> set[int]:
+    """Grid rows where some one-row cell holds a number on one line (`lines`: cell index →
+    its lines). `wrapped_number` joins two lines only in such a row: a row whose ruling below
+    was lost, or two rows of a table without rulings, show two lines in every cell of numbers;
+    a row with a wrapped number shows them only in its too narrow cells."""
+    return {c.row for k, c in enumerate(cells) if c.row_span == 1 and len(lines.get(k, [])) == 1
+            and _DIGITS.fullmatch(lines[k][0].digits)}
 
 
 def is_debris(text: str) -> bool:

@@ -129,13 +129,21 @@ def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
     if found is None:
         return None
     cells = []
+    lines = {k: [boxes[i] for i in found.cells.get(k, [])] for k in range(len(found.grid.cells))}
+    single_rows = C.one_line_number_rows(found.grid.cells, lines)
     for k, c in enumerate(found.grid.cells):
-        parts = [boxes[i] for i in found.cells.get(k, [])]
+        parts = lines[k]
         if not parts:
             cells.append(R.ReadCell(c, "", 1.0))
             continue
         text = "".join(b.text for b in parts)
         digits = "".join(b.digits for b in parts)
+        if len(parts) > 1 and C.digit_like(text) and not (
+                c.row in single_rows and C.wrapped_number(c, parts, [b.bbox for b in parts], scan.text_h)):
+            # numbers stacked or side by side in one cell that are not one wrapped number:
+            # joined they would make a number nobody printed ("380" over "27" → 38027)
+            cells.append(R.ReadCell(c, "", 0.0))
+            continue
         if C.digit_like(text) and C.is_number(digits):
             cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text,
                                     alternatives=C.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))

@@ -26,8 +26,8 @@ import cv2
 import numpy as np
 
 from .backends import OcrBackend, Quad, Reading
-from .cell_rules import (DASH_LIKE, DEBRIS_DIGITS, FIX_PENALTY, _DIGITS, cell_alternatives, digit_like, is_debris,
-                         is_number, leans, numeric_lines, slash_shaped, wrapped_number)
+from .cell_rules import (DASH_LIKE, DEBRIS_DIGITS, FIX_PENALTY, cell_alternatives, digit_like, is_debris, is_number,
+                         leans, numeric_lines, one_line_number_rows, slash_shaped, wrapped_number)
 from .grid import PixelBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
@@ -268,10 +268,7 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         boxes.setdefault(k, []).append(box)
     raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
     num_cols, num_rows = numeric_lines(grid.cells, raw)
-    # grid rows where some one-row cell holds a number on one line: a row whose ruling below
-    # was lost shows two lines in every cell of numbers, a row with a wrapped number only in it
-    single_rows = {c.row for k, c in enumerate(grid.cells) if c.row_span == 1 and len(readings.get(k, [])) == 1
-                   and _DIGITS.fullmatch(readings[k][0].digits)}
+    single_rows = one_line_number_rows(grid.cells, readings)
     out = []
     for k, c in enumerate(grid.cells):
         rs = readings.get(k, [])
