@@ -377,7 +377,11 @@ def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[PixelBox] = ()
             parts.extend(pieces)
             crops.extend(crop_line(gray, p) for p in pieces)
         else:
-            parts.append(box)
+            # recognised as detected, but placed by its ink: the detector's box is padded
+            # (a lone digit's by half its height), and a wrapped number's two lines, or two
+            # rows of numbers, would seem to touch (`borderless.wrapped_lines`)
+            ink_box = split_box(ink, box, scan.text_h)
+            parts.append(ink_box[0] if len(ink_box) == 1 else box)
             crops.append(crop_quad(work, q))
     results = backend.recognize(crops) if crops else []
     boxes = []
