@@ -107,8 +107,8 @@ def wrapped_lines(boxes: list[PixelBox], texts: list[str], numeric: list[bool], 
     other number of the table, on one line with nothing under it, sits halfway between the
     two lines: the row's numbers that fit, centred in it. Two rows of a table printed close
     together stack every number on another, and a number missing from the second (a lone
-    "0" the detector did not see) leaves one level with the first line, not between. Whether the two lines
-    are then read as one number is the cell's rule (`cell_rules.wrapped_number`)."""
+    "0" the detector did not see) leaves one level with the first line, not between. Whether
+    the two lines are then read as one number is the cell's rule (`cell_rules.wrapped_number`)."""
     num = [i for i in range(len(boxes)) if numeric[i]]
 
     def under(b: int, a: int) -> bool:
@@ -207,16 +207,18 @@ def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
         return None
     bb = [tuple(int(v) for v in b.bbox) for b in boxes]
     numeric = [_is_number(b.text) for b in boxes]
-    number_rows = [r for r in group_rows([bb[i] for i in range(len(bb)) if numeric[i]], text_h)
-                   if len(r) >= MIN_NUMBERS]
-    num_idx = [i for i in range(len(bb)) if numeric[i]]
-    anchors = [sum((bb[num_idx[k]][1] + bb[num_idx[k]][3]) / 2 for k in r) / len(r) for r in number_rows]
-    data_top = min((min(bb[num_idx[k]][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
-    groups = merge_wrapped(bb, numeric, text_h, anchors, data_top)
+    # a wrapped number's two lines are one box, level with its row's one-line numbers (never
+    # a third line: two is what the cell's rule joins); else a two-line label of that row,
+    # its lines level with either, would pass for two rows' labels
     second = wrapped_lines(bb, [b.text for b in boxes], numeric, text_h)
-    # a wrapped number's two lines are one group, so that they land in one cell (never a
-    # third line: two is what the cell's rule joins)
     joined = {b: a for b, a in second.items() if a not in second}
+    first_of = {a: b for b, a in joined.items()}
+    num_idx = [i for i in range(len(bb)) if numeric[i] and i not in joined]
+    nb = [_span(bb, [i, first_of[i]]) if i in first_of else bb[i] for i in num_idx]
+    number_rows = [r for r in group_rows(nb, text_h) if len(r) >= MIN_NUMBERS]
+    anchors = [sum((nb[k][1] + nb[k][3]) / 2 for k in r) / len(r) for r in number_rows]
+    data_top = min((min(nb[k][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
+    groups = merge_wrapped(bb, numeric, text_h, anchors, data_top)
     if joined:
         where = {i: k for k, g in enumerate(groups) for i in g}
         for b, a in joined.items():

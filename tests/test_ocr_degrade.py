@@ -131,17 +131,24 @@ def test_table_three_printed_in_kai_ming_or_hei(key):
     assert wrong_cells(rec, tab.truth) == []
 
 
-def test_wrapped_numbers_of_a_table_without_rulings():
+@pytest.mark.parametrize("labels", ["one line", "two lines"])
+def test_wrapped_numbers_of_a_table_without_rulings(labels):
     """The same table printed without rulings, scanned: "1008" over two lines ("100" over
     "8") of its column, "111" beside it on one line, centred in the row. The second lines
     made a row of numbers of their own, every row under them took the wrong label and the
     first lines were read as 100, 127, 126, 513; now the two lines are one cell, read by the
     ruled cells' rule (`cell_rules.wrapped_number`). Lone zeros the detector passed over
-    were lost without a finding; their cells are now read like a ruled grid's."""
+    were lost without a finding; their cells are now read like a ruled grid's. With narrow
+    label columns the row's label wraps too, its lines level with the number's two lines."""
+    from dataclasses import replace
+
     from ocr_fixtures import render
 
     tab = tables("2019")[1]
-    img = render(tab.layout, font_px=D.BASE_FONT_PX, font_file=in_face("wqy"), ruled=False)
+    layout = tab.layout
+    if labels == "two lines":
+        layout = replace(layout, col_widths=[3.0, 3.0, 8.0] + list(layout.col_widths[3:]))
+    img = render(layout, font_px=D.BASE_FONT_PX, font_file=in_face("wqy"), ruled=False)
     rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
     assert wrong_cells(rec, tab.truth) == []
 
