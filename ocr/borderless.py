@@ -61,7 +61,8 @@ def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anc
                   data_top: float = float("inf")) -> list[list[int]]:
     """Groups of box indices: a label box and the label boxes stacked right below it (with
     horizontal overlap) are one wrapped label — but two lines that each sit level with a
-    different row of numbers (`anchors`: their centres) are two rows' labels. The gap
+    different row of numbers (`anchors`: their centres) are two rows' labels, and a label
+    whose lines so far are centred on a row of numbers takes no line below. The gap
     allowed is WRAP_GAP text heights among the data rows (below `data_top`) and HEADER_GAP
     above them, where stacked header rows ("法人或其他组织" over "商业企业") must stay apart."""
 
@@ -85,8 +86,11 @@ def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anc
                 overlap = min(b[2], gb[2]) - max(b[0], gb[0])
                 gap = b[1] - last[3]
                 a, c = anchor(last), anchor(b)
+                # a label centred on a row of numbers is whole (a cell centres its text):
+                # the line right under it, in rows printed tight, begins the next row's label
+                complete = b[1] >= data_top and anchor(gb) is not None
                 if overlap > 0.3 * min(b[2] - b[0], last[2] - last[0]) and -0.3 * text_h <= gap <= limit \
-                        and not (a is not None and c is not None and a != c):
+                        and not (a is not None and c is not None and a != c) and not complete:
                     target = k
                     break
         if target is None:

@@ -153,6 +153,24 @@ def test_wrapped_numbers_of_a_table_without_rulings(labels):
     assert wrong_cells(rec, tab.truth) == []
 
 
+def test_table_without_rulings_printed_tight():
+    """Table 三 without rulings, its rows as tight as an office program prints them (text 0.1
+    font sizes apart): a one-line label, level with its row's numbers, took the first line of
+    the next row's two-line label under it, and label after label ran into one (105 of 161
+    cells lost). A label centred on a row of numbers now takes no line below. Left: the two
+    rows beside a label the detector joins with its neighbour on one line ("(四)无法
+    2.没有现成信息…"), reported, never wrong."""
+    from ocr_fixtures import render
+
+    tab = tables("2019")[1]
+    img = render(tab.layout, font_px=D.BASE_FONT_PX, font_file=D.faces().get("sans"), ruled=False, pad=0.1)
+    rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
+    bad = wrong_cells(rec, tab.truth)
+    assert all(got is None for _, got, _ in bad), bad
+    assert {c.rsplit(".", 1)[0] for c, _, _ in bad} <= {"apply.rejected.petition", "apply.unavailable.unclear"}
+    assert any(f.rule in ("row.missing", "row.unknown_label") for f in rec.findings)
+
+
 def test_numbers_stacked_by_a_lost_ruling_are_not_joined():
     """The same table with the rulings under two rows of numbers lost: each cell there shows
     two numbers one over the other ("380" over "27"), which read as one wrapped number
