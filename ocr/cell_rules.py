@@ -157,6 +157,8 @@ def wrapped_number(cell: GridCell, readings: list[DigitLine], boxes: list[PixelB
     number elsewhere in the row: two numbers stacked by a lost ruling show up in every column."""
     if cell.row_span != 1 or len(readings) != 2 or len(boxes) != 2:
         return False
+    if not all(digit_like(r.text) for r in readings):
+        return False  # "3（含转办1" over "(件)": a note, whatever digits its glyphs resemble
     first, second = (r.digits for r in readings)
     if not (_DIGITS.fullmatch(first) and _DIGITS.fullmatch(second)) or len(first) < 2 \
             or len(second) > len(first):
@@ -170,7 +172,8 @@ def wrapped_number(cell: GridCell, readings: list[DigitLine], boxes: list[PixelB
 class DigitLine(Protocol):
     """One recognised line of a cell: a recogniser's `Reading`, or a detected `read.TextLine`."""
 
-    digits: str
+    text: str
+    digits: str  # the digit reading, which a line of any text has: only a digit-like text's counts
 
 
 def one_line_number_rows(cells: list[GridCell], lines: dict[int, list[DigitLine]]) -> set[int]:
@@ -179,7 +182,7 @@ def one_line_number_rows(cells: list[GridCell], lines: dict[int, list[DigitLine]
     was lost, or two rows of a table without rulings, show two lines in every cell of numbers;
     a row with a wrapped number shows them only in its too narrow cells."""
     return {c.row for k, c in enumerate(cells) if c.row_span == 1 and len(lines.get(k, [])) == 1
-            and _DIGITS.fullmatch(lines[k][0].digits)}
+            and digit_like(lines[k][0].text) and _DIGITS.fullmatch(lines[k][0].digits)}
 
 
 def is_debris(text: str) -> bool:
