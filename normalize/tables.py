@@ -454,18 +454,43 @@ def _by_columns(row: Row, colmap: dict[int, str]) -> dict[str, ValueCell]:
 
 # ---- table 四 -------------------------------------------------------------------------------
 
-def _review_code(head: str) -> str | None:
-    parts = head.split("|")
-    text = "".join(parts)
-    block = None
+def _review_block(head: str) -> str | None:
+    text = "".join(head.split("|"))
     for b in ("suit_direct", "suit_after_review", "review"):
         lab = labels.squash(next(x.label for x in T.REVIEW_BLOCKS if x.key == b))
         if lab in text:
-            block = b
-            break
+            return b
+    return None
+
+
+def _review_code(head: str) -> str | None:
+    parts = head.split("|")
+    block = _review_block(head)
     leaf = labels.key(parts[-1]) if parts else ""
     col = next((c.key for c in T.REVIEW_COLUMNS if labels.key(c.label) == leaf), None)
     return f"{block}.{col}" if block and col else None
+
+
+def _review_codes(heads: list[str]) -> list[str | None]:
+    """Each grid column's table 四 code by its header. As in `apply_column_map`, a leaf label
+    read with a character wrong ("总i计" from a picture: 讠 read as i) still names the one
+    code left: one code unnamed, and one header under that code's block, between the code's
+    named neighbours, that resembles its label (`COLUMN_LEFT_FLOOR`)."""
+    codes = [_review_code(h) for h in heads]
+    order = [f"{b.key}.{c.key}" for b in T.REVIEW_BLOCKS for c in T.REVIEW_COLUMNS]
+    left = [i for i, code in enumerate(order) if code not in codes]
+    if len(left) == 1 and len({c for c in codes if c}) == len([c for c in codes if c]):
+        i = left[0]
+        block, leaf = order[i].split(".")
+        at = {code: k for k, code in enumerate(codes) if code}
+        lo = max((at[c] for c in order[:i] if c in at), default=-1)
+        hi = min((at[c] for c in order[i + 1:] if c in at), default=len(heads))
+        label = labels.key(next(c.label for c in T.REVIEW_COLUMNS if c.key == leaf))
+        near = [k for k in range(lo + 1, hi) if codes[k] is None and _review_block(heads[k]) == block
+                and labels.similarity(labels.key(heads[k].split("|")[-1]), label) >= COLUMN_LEFT_FLOOR]
+        if len(near) == 1:
+            codes[near[0]] = order[i]
+    return codes
 
 
 def review_leaf_order(rows: list[Row]) -> list[str]:
@@ -526,12 +551,13 @@ def map_review(table: Table, out: TableMapping) -> bool:
     header_complete = False
     if table.columns_reliable:
         heads = column_headers(table, range(data.index))
+        named = _review_codes(heads)
         for v in data.values:
-            code = _review_code(heads[v.col]) if v.col is not None and v.col < len(heads) else None
+            code = named[v.col] if v.col is not None and v.col < len(heads) else None
             if code:
                 codes.setdefault(code, v)
         # the header names all fifteen columns: a blank data cell is a printed blank (null)
-        header_complete = len({c for c in map(_review_code, heads) if c}) == 15
+        header_complete = len({c for c in named if c}) == 15
     if len(codes) != 15 and not header_complete:
         if len(data.values) != 15 and not table.columns_reliable:
             data = _with_printed_blanks(table, data) or data

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from . import cell_rules as C
 from .grid import PixelBox, GridCell, TableGrid
 
 MIN_NUMBERS = 2
@@ -53,16 +54,15 @@ class Borderless:
 
 
 def _is_number(text: str) -> bool:
-    from .read import digit_like
-
-    return digit_like(text) and any(ch.isdigit() for ch in text)
+    return C.digit_like(text) and any(ch.isdigit() for ch in text)
 
 
 def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anchors: list[float] = (),
                   data_top: float = float("inf")) -> list[list[int]]:
     """Groups of box indices: a label box and the label boxes stacked right below it (with
     horizontal overlap) are one wrapped label — but two lines that each sit level with a
-    different row of numbers (`anchors`: their centres) are two rows' labels. The gap
+    different row of numbers (`anchors`: their centres) are two rows' labels, and a label
+    whose lines so far are centred on a row of numbers takes no line below. The gap
     allowed is WRAP_GAP text heights among the data rows (below `data_top`) and HEADER_GAP
     above them, where stacked header rows ("法人或其他组织" over "商业企业") must stay apart."""
 
@@ -86,8 +86,11 @@ def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anc
                 overlap = min(b[2], gb[2]) - max(b[0], gb[0])
                 gap = b[1] - last[3]
                 a, c = anchor(last), anchor(b)
+                # a label centred on a row of numbers is whole (a cell centres its text):
+                # the line right under it, in rows printed tight, begins the next row's label
+                complete = b[1] >= data_top and anchor(gb) is not None
                 if overlap > 0.3 * min(b[2] - b[0], last[2] - last[0]) and -0.3 * text_h <= gap <= limit \
-                        and not (a is not None and c is not None and a != c):
+                        and not (a is not None and c is not None and a != c) and not complete:
                     target = k
                     break
         if target is None:
@@ -98,6 +101,47 @@ def merge_wrapped(boxes: list[PixelBox], numeric: list[bool], text_h: float, anc
             gb = spans[target]
             spans[target] = (min(gb[0], b[0]), gb[1], max(gb[2], b[2]), max(gb[3], b[3]))
     return groups
+
+
+def wrapped_lines(boxes: list[PixelBox], texts: list[str], numeric: list[bool], text_h: float) -> dict[int, int]:
+    """Second lines of wrapped numbers ("100" over "8" in a column too narrow for "1008"):
+    {index of the second line: index of the first}. A line of numbers is taken for second
+    lines only when each of its numbers sits right under a number of at least two digits, no
+    wider than it (the geometry of `cell_rules.wrapped_number`, WRAP_GAP apart), and some
+    other number of the table, on one line with nothing under it, sits halfway between the
+    two lines: the row's numbers that fit, centred in it. Two rows of a table printed close
+    together stack every number on another, and a number missing from the second (a lone
+    "0" the detector did not see) leaves one level with the first line, not between. Whether
+    the two lines are then read as one number is the cell's rule (`cell_rules.wrapped_number`)."""
+    num = [i for i in range(len(boxes)) if numeric[i]]
+
+    def under(b: int, a: int) -> bool:
+        (ax0, _, ax1, ab), (bx0, bt, bx1, _) = boxes[a], boxes[b]
+        overlap = min(ax1, bx1) - max(ax0, bx0)
+        return overlap > 0.5 * (bx1 - bx0) and -0.3 * text_h <= bt - ab < C.WRAP_GAP * text_h
+
+    def fills(b: int, a: int) -> bool:
+        n = sum(ch.isdigit() for ch in texts[a])
+        pitch = (boxes[a][2] - boxes[a][0]) / max(n, 1)
+        return n >= 2 and boxes[b][2] - boxes[b][0] <= boxes[a][2] - boxes[a][0] + 0.5 * pitch
+
+    out: dict[int, int] = {}
+    for row in group_rows([boxes[i] for i in num], text_h):
+        line = [num[k] for k in row]
+        firsts = {}
+        for b in line:
+            above = [a for a in num if a not in line and under(b, a) and fills(b, a)]
+            if above:
+                firsts[b] = max(above, key=lambda a: boxes[a][3])
+        if len(firsts) != len(line):
+            continue
+        mid = (sum((boxes[a][1] + boxes[a][3]) / 2 for a in firsts.values()) / len(firsts)
+               + sum((boxes[b][1] + boxes[b][3]) / 2 for b in line) / len(line)) / 2
+        level = [c for c in num if c not in line and c not in firsts.values()
+                 and abs((boxes[c][1] + boxes[c][3]) / 2 - mid) <= ALIGNED * text_h]
+        if any(not any(under(x, c) for x in num if x != c) for c in level):
+            out.update(firsts)
+    return out
 
 
 def _span(boxes: list[PixelBox], group: list[int]) -> PixelBox:
@@ -167,12 +211,23 @@ def find_borderless(boxes: list[TextBox], text_h: float) -> Borderless | None:
         return None
     bb = [tuple(int(v) for v in b.bbox) for b in boxes]
     numeric = [_is_number(b.text) for b in boxes]
-    number_rows = [r for r in group_rows([bb[i] for i in range(len(bb)) if numeric[i]], text_h)
-                   if len(r) >= MIN_NUMBERS]
-    num_idx = [i for i in range(len(bb)) if numeric[i]]
-    anchors = [sum((bb[num_idx[k]][1] + bb[num_idx[k]][3]) / 2 for k in r) / len(r) for r in number_rows]
-    data_top = min((min(bb[num_idx[k]][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
+    # a wrapped number's two lines are one box, level with its row's one-line numbers (never
+    # a third line: two is what the cell's rule joins); else a two-line label of that row,
+    # its lines level with either, would pass for two rows' labels
+    second = wrapped_lines(bb, [b.text for b in boxes], numeric, text_h)
+    joined = {b: a for b, a in second.items() if a not in second}
+    first_of = {a: b for b, a in joined.items()}
+    num_idx = [i for i in range(len(bb)) if numeric[i] and i not in joined]
+    nb = [_span(bb, [i, first_of[i]]) if i in first_of else bb[i] for i in num_idx]
+    number_rows = [r for r in group_rows(nb, text_h) if len(r) >= MIN_NUMBERS]
+    anchors = [sum((nb[k][1] + nb[k][3]) / 2 for k in r) / len(r) for r in number_rows]
+    data_top = min((min(nb[k][1] for k in r) for r in number_rows), default=float("inf")) - 0.5 * text_h
     groups = merge_wrapped(bb, numeric, text_h, anchors, data_top)
+    if joined:
+        where = {i: k for k, g in enumerate(groups) for i in g}
+        for b, a in joined.items():
+            groups[where[a]].append(b)
+        groups = [g for g in groups if not (len(g) == 1 and g[0] in joined)]
     spans = [_span(bb, g) for g in groups]
     gnum = [all(numeric[i] for i in g) for g in groups]
     number_ids = [k for k in range(len(groups)) if gnum[k]]

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .backends import DET_LIMIT_SIDE, RAPID_DET, RAPID_REC, OcrUnavailable, Quad, Reading, _to_bgr, threads, use_cuda
-from .read import FIX_PENALTY, crop_quad, fix_number
+from .cell_rules import FIX_PENALTY, fix_number
+from .read import crop_quad
 
 DET_NAME, REC_NAME = "PP-OCRv6_small_det", "PP-OCRv6_small_rec"
 

@@ -22,6 +22,7 @@ import numpy as np
 from core.document import Cell, Provenance, Table, TextBlock
 
 from . import borderless as B
+from . import cell_rules as C
 from . import grid as G
 from . import read as R
 from .backends import OcrBackend
@@ -77,7 +78,7 @@ def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place())
         items.append((grid.bbox[1], to_table(scan, grid, cells, place)))
     tables_at = [g.bbox for g in scan.grids]
     boxes = R.read_boxes(scan, backend, tables_at, ink=ink, gray=gray)
-    table = find_borderless(scan, boxes, place)
+    table = find_borderless(scan, boxes, place, backend, ink, gray)
     if table is not None:
         t, used = table
         items.append((t[0], t[1]))
@@ -96,7 +97,7 @@ def read_picture(image: np.ndarray, backend: OcrBackend, place: Place = Place())
     sure_chars = sum(len(ln.text) for ln in lines if ln.score >= SURE)
     if has_table:
         kind = "table"
-    elif sum(1 for b in boxes if R.is_number(b.text)) >= NUMBERS_LEFT_AS_IMAGE:
+    elif sum(1 for b in boxes if C.is_number(b.text)) >= NUMBERS_LEFT_AS_IMAGE:
         kind = "unread-table"
     elif sure_chars >= MIN_TEXT_CHARS:
         kind = "text"
@@ -120,28 +121,56 @@ def to_table(scan: G.PageScan, grid: G.TableGrid, cells: list[R.ReadCell], place
     return Table(cells=out, prov=prov, columns_reliable=True)
 
 
-def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place
-                    ) -> tuple[tuple[float, Table], set[int]] | None:
+def find_borderless(scan: G.PageScan, boxes: list[R.TextLine], place: Place, backend: OcrBackend,
+                    ink: np.ndarray, gray: np.ndarray) -> tuple[tuple[float, Table], set[int]] | None:
     """A table printed without rulings (`borderless.find_borderless`) as a `Table`.
-    Returns ((top, Table), ids of the boxes it used) or None."""
+    Returns ((top, Table), ids of the boxes it used) or None.
+
+    A cell of numbers that no detected box fell into but that has ink (a lone "0" the
+    detector passed over, a box read below MIN_TEXT_SCORE) is read as a ruled grid's cell
+    is (`read.read_grid`): left out, the number would be lost without a word."""
     found = B.find_borderless(boxes, scan.text_h)
     if found is None:
         return None
     cells = []
+    lines = {k: [boxes[i] for i in found.cells.get(k, [])] for k in range(len(found.grid.cells))}
+    single_rows = C.one_line_number_rows(found.grid.cells, lines)
     for k, c in enumerate(found.grid.cells):
-        parts = [boxes[i] for i in found.cells.get(k, [])]
+        parts = lines[k]
         if not parts:
             cells.append(R.ReadCell(c, "", 1.0))
             continue
         text = "".join(b.text for b in parts)
         digits = "".join(b.digits for b in parts)
-        if R.digit_like(text) and R.is_number(digits):
+        if len(parts) > 1 and C.digit_like(text) and not (
+                c.row in single_rows and C.wrapped_number(c, parts, [b.bbox for b in parts], scan.text_h)):
+            # numbers stacked or side by side in one cell that are not one wrapped number:
+            # joined they would make a number nobody printed ("380" over "27" → 38027)
+            cells.append(R.ReadCell(c, "", 0.0))
+            continue
+        if C.digit_like(text) and C.is_number(digits):
             cells.append(R.ReadCell(c, digits, round(min(b.digits_min for b in parts), 4), fixed=digits != text,
-                                    alternatives=R.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))
+                                    alternatives=C.cell_alternatives([(b.digits, b.digit_alts) for b in parts])))
         else:
             cells.append(R.ReadCell(c, text, round(min(b.score for b in parts), 4)))
+    inked = unread_cells(found.grid, cells, ink, scan.text_h)
+    if inked:
+        sub = G.TableGrid(bbox=found.grid.bbox, rows=found.grid.rows, cols=found.grid.cols,
+                          cells=[cells[k].cell for k in inked], ruled=False)
+        for k, rc in zip(inked, R.read_grid(scan, sub, backend, ink=ink, gray=gray)):
+            cells[k] = rc
     table = to_table(scan, found.grid, cells, place)
     return (found.grid.bbox[1], table), {id(boxes[i]) for i in found.used}
+
+
+def unread_cells(grid: G.TableGrid, cells: list[R.ReadCell], ink: np.ndarray, text_h: float) -> list[int]:
+    """Indices of the empty cells of a borderless grid that lie in a row and a column of
+    numbers and hold a glyph's worth of ink (`read.cell_lines`)."""
+    numbers = [k for k, rc in enumerate(cells) if rc.text and C.is_number(rc.text)]
+    rows = {cells[k].cell.row for k in numbers}
+    cols = {cells[k].cell.col for k in numbers}
+    return [k for k, rc in enumerate(cells) if not rc.text and rc.confidence > 0 and rc.cell.row in rows
+            and rc.cell.col in cols and R.cell_lines(ink, rc.cell.bbox, text_h)]
 
 
 def is_page_furniture(line: R.TextLine, height: int) -> bool:

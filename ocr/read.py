@@ -5,10 +5,8 @@
     cell_lines(ink, box, text_h)  the text lines inside one cell (row projection)
     crop_line(gray, box, limit)   one line as a recogniser input, white margins
     recognize_once(backend, ...)  identical glyph images recognised once, the rest batched
-    read_grid(scan, grid, ...)    → `ReadCell`s: text + confidence per cell
-      numeric_lines(cells, texts)   the columns and rows of numbers
-      is_debris(text)               a lone letter where a number belongs
-    fix_number(text)              O/o→0, l/I/|→1 inside an all-digit token — nothing else
+    read_grid(scan, grid, ...)    → `ReadCell`s: text + confidence per cell, by the rules of
+                                  `ocr.cell_rules` (numbers, slashes, dashes, wrapped numbers)
     read_boxes(scan, ...)         text outside the tables: detection + recognition
       split_box(ink, box, text_h)   a detected box cut at wide gaps, shrunk to its ink
     boxes_to_lines(boxes, text_h) boxes on one line joined, lines top to bottom
@@ -21,17 +19,15 @@ identical "0" glyph images of a clean picture once.
 """
 from __future__ import annotations
 
-import itertools
 import math
-import re
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from core.values import NULL_MARKERS
-
-from .backends import DIGIT_SHAPES, OcrBackend, Quad, Reading
+from .backends import OcrBackend, Quad, Reading
+from .cell_rules import (DASH_LIKE, DEBRIS_DIGITS, FIX_PENALTY, cell_alternatives, digit_like, is_debris, is_number,
+                         leans, numeric_lines, one_line_number_rows, slash_shaped, wrapped_number)
 from .grid import PixelBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
@@ -52,28 +48,12 @@ PAD_V, PAD_H = 0.5, 0.25
 lines of seven dev and rendered pictures: every number and label reads as with wider
 margins, and the crops are 23% narrower (recognition time goes with width). Much wider
 side margins, or a glyph pushed to one side by padding, make a lone "0" read as "O"."""
-FIX_PENALTY = 0.75
-"""A number whose confusions were replaced after the fact (backends without character
-probabilities) keeps this share of its score: below the normalizer's 0.8 low-confidence
-line whatever the score, so such a cell is always reported."""
 SPLIT_GAP = 1.0
 """A gap in a detected box's ink wider than this × text height separates two texts (two
 numbers of a borderless table row, "发布机构：…    发布日期：…")."""
-DEBRIS_DIGITS = 0.3
-"""A letter in a column of numbers is taken as the digit it most resembles only if that digit
-reading has at least this probability (then reported as doubtful); below, the cell is read
-as empty."""
-MAX_DOUBTFUL_DIGITS = 2
-"""A number with more doubtful digits than this gets no alternatives: with every digit in
-question, the arithmetic would be choosing a number, not a reading (and the combinations
-grow as the product of the runners-up)."""
 MIN_TEXT_SCORE = 0.5
 """Lines outside tables recognised with a lower score are dropped (noise, seals, photos)."""
 
-_CONFUSABLE = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"})
-_DIGITISH = re.compile(r"^[+-]?[0-9OolI|〇][0-9OolI|〇,]*(?:\.[0-9OolI|〇]+)?$")
-_NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
-_DEBRIS = re.compile(r"^[A-Za-z]{1,3}$")
 
 
 @dataclass
@@ -256,32 +236,6 @@ def retry_empty(backend: OcrBackend, crops: list[np.ndarray], results: list[Read
 
 # --- numbers ---------------------------------------------------------------------------------
 
-_DIGITLIKE = set("".join(DIGIT_SHAPES.values()))
-
-
-def fix_number(text: str) -> tuple[str, bool]:
-    """Undo the usual OCR confusions in a token that is otherwise a number: O/o/〇 → 0 and
-    l/I/| → 1, only when every character is a digit or one of those (so "IO" → "10", but
-    "lO年" or "No" stay as read). Returns (text, whether anything was changed)."""
-    t = "".join(text.split())
-    if not t or _NUMBER.match(t) or not _DIGITISH.match(t):
-        return text, False
-    fixed = t.translate(_CONFUSABLE)
-    if not _NUMBER.match(fixed):
-        return text, False
-    return fixed, True
-
-
-def is_number(text: str) -> bool:
-    return bool(_NUMBER.match("".join(text.split())))
-
-
-def digit_like(text: str) -> bool:
-    """Only digits, their look-alikes (O, l, I, |) and number punctuation."""
-    t = "".join(text.split())
-    return bool(t) and all(c in _DIGITLIKE for c in t)
-
-
 # --- reading a grid --------------------------------------------------------------------------
 
 
@@ -314,10 +268,7 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
         boxes.setdefault(k, []).append(box)
     raw = {k: "".join(r.text.strip() for r in rs) for k, rs in readings.items()}
     num_cols, num_rows = numeric_lines(grid.cells, raw)
-    # grid rows where some one-row cell holds a number on one line: a row whose ruling below
-    # was lost shows two lines in every cell of numbers, a row with a wrapped number only in it
-    single_rows = {c.row for k, c in enumerate(grid.cells) if c.row_span == 1 and len(readings.get(k, [])) == 1
-                   and _DIGITS.fullmatch(readings[k][0].digits)}
+    single_rows = one_line_number_rows(grid.cells, readings)
     out = []
     for k, c in enumerate(grid.cells):
         rs = readings.get(k, [])
@@ -375,71 +326,6 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
     return out
 
 
-def cell_alternatives(lines: list[tuple[str, tuple[tuple[int, str], ...]]]) -> tuple[str, ...]:
-    """The other numbers a cell may hold, from its lines' digit readings and their doubtful
-    digits' runners-up (`Reading.digit_alts`): every combination of read and runner-up digits
-    but the read one, each a well-formed number (no leading zero). () when no digit has a
-    runner-up, or more than MAX_DOUBTFUL_DIGITS have."""
-    read = "".join(d for d, _ in lines)
-    choices: list[tuple[int, str]] = []
-    offset = 0
-    for digits, alts in lines:
-        choices.extend((offset + pos, others) for pos, others in alts)
-        offset += len(digits)
-    if not choices or len(choices) > MAX_DOUBTFUL_DIGITS:
-        return ()
-    out = []
-    for combo in itertools.product(*[read[pos] + others for pos, others in choices]):
-        chars = list(read)
-        for (pos, _), ch in zip(choices, combo):
-            chars[pos] = ch
-        text = "".join(chars)
-        if text != read and is_number(text) and not _LEADING_ZERO.match(text):
-            out.append(text)
-    return tuple(out)
-
-
-_LEADING_ZERO = re.compile(r"^[+-]?0\d")
-
-
-DASH_LIKE = frozenset({"一", "ー", "－", "_", "＿", "__", "一一"})
-"""What a lone dash in a cell of numbers comes back as: the ideograph for one (no cell of
-numbers holds a Chinese numeral), the katakana long mark, an underscore."""
-
-
-SLASH_LEAN = 10.0
-"""Degrees from the vertical: a "1" stands within 4° (its flag and foot included, sans and
-serif), a "/" leans 17° in the same faces."""
-
-
-def leans(ink: np.ndarray, boxes: list[PixelBox]) -> bool:
-    """Whether the ink of a one-glyph cell leans like a slash: the principal axis of its
-    pixels more than `SLASH_LEAN` from the vertical (the picture is already deskewed)."""
-    if len(boxes) != 1:
-        return False
-    x0, top, x1, bottom = boxes[0]
-    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
-    if len(xs) < 8:
-        return False
-    x, y = xs - xs.mean(), ys - ys.mean()
-    cov = float((x * y).mean())
-    if cov >= 0:
-        # its top to the left ("\"): the flag of a "1" in a face with a long one (WenQuanYi
-        # at 100 dpi leans 12°); a slash's top is to the right (rows count downwards)
-        return False
-    axis = 0.5 * math.degrees(math.atan2(2 * cov, float((x * x).mean() - (y * y).mean())))
-    return 90 - abs(axis) > SLASH_LEAN
-
-
-def slash_shaped(ink: np.ndarray, boxes: list[PixelBox], text_h: float) -> bool:
-    """Whether a one-glyph cell's ink is a slash: as tall as text, no wider than high, and
-    leaning right (`leans`)."""
-    if len(boxes) != 1:
-        return False
-    x0, top, x1, bottom = boxes[0]
-    return bottom - top >= 0.8 * text_h and x1 - x0 <= bottom - top and leans(ink, boxes)
-
-
 def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
     """Whether a cell shows more than one number: two lines of digits, or digits far apart
     on one line — each part at least half a text height high (specks of a noisy scan and the
@@ -451,61 +337,6 @@ def several_numbers(ink: np.ndarray, readings: list[Reading], boxes: list[PixelB
     if len(lines) > 1:
         return True
     return any(sum(1 for p in split_box(ink, b, text_h) if tall(p)) > 1 for b in lines)
-
-
-_DIGITS = re.compile(r"\d+")
-
-WRAP_FREE = 3.0
-"""A wrapped number's first line fills its cell: the room left beside it is less than this
-many of its digits (the digit that did not fit, and the cell's two margins, each at most a
-digit wide — Word's 0.19 cm at 10.5 pt is about one digit)."""
-WRAP_GAP = 1.2
-"""The two lines of a wrapped number are one line pitch apart: the ink gap between them is
-under this × text height (single spacing leaves about 0.7)."""
-
-
-def wrapped_number(cell: GridCell, readings: list[Reading], boxes: list[PixelBox], text_h: float) -> bool:
-    """Whether a one-row cell holds one number wrapped over two lines: both lines digits only,
-    the first at least two digits and filling the cell's width (`WRAP_FREE`), the second no
-    wider than the first, right under it (`WRAP_GAP`). The caller also requires a one-line
-    number elsewhere in the row: two numbers stacked by a lost ruling show up in every column."""
-    if cell.row_span != 1 or len(readings) != 2 or len(boxes) != 2:
-        return False
-    first, second = (r.digits for r in readings)
-    if not (_DIGITS.fullmatch(first) and _DIGITS.fullmatch(second)) or len(first) < 2 \
-            or len(second) > len(first):
-        return False
-    (ax0, _, ax1, ab), (bx0, bt, bx1, _) = boxes
-    pitch = (ax1 - ax0) / len(first)
-    free = (cell.bbox[2] - cell.bbox[0]) - (ax1 - ax0)
-    return free < WRAP_FREE * pitch and bx1 - bx0 <= ax1 - ax0 + 0.5 * pitch and 0 <= bt - ab < WRAP_GAP * text_h
-
-
-def is_debris(text: str) -> bool:
-    """One to three Latin letters (not a null marker such as "x"): what a recogniser makes of
-    a stained digit or a speck."""
-    t = "".join(text.split())
-    return bool(_DEBRIS.match(t)) and t not in NULL_MARKERS
-
-
-def numeric_lines(cells: list[GridCell], texts: dict[int, str]) -> tuple[set[int], set[int]]:
-    """(columns, rows) of the grid in which most filled cells are digit-like: a column of
-    table 三, or the one data row of table 四 under its fifteen headers."""
-    by_col: dict[int, list[bool]] = {}
-    by_row: dict[int, list[bool]] = {}
-    for k, c in enumerate(cells):
-        t = texts.get(k, "")
-        if not t:
-            continue
-        if c.col_span == 1:
-            by_col.setdefault(c.col, []).append(digit_like(t))
-        if c.row_span == 1:
-            by_row.setdefault(c.row, []).append(digit_like(t))
-
-    def most(votes: dict[int, list[bool]], least: int) -> set[int]:
-        return {k for k, v in votes.items() if len(v) >= least and sum(v) * 2 > len(v)}
-
-    return most(by_col, 1), most(by_row, 3)
 
 
 # --- text outside the tables -----------------------------------------------------------------
@@ -546,7 +377,11 @@ def read_boxes(scan: PageScan, backend: OcrBackend, exclude: list[PixelBox] = ()
             parts.extend(pieces)
             crops.extend(crop_line(gray, p) for p in pieces)
         else:
-            parts.append(box)
+            # recognised as detected, but placed by its ink: the detector's box is padded
+            # (a lone digit's by half its height), and a wrapped number's two lines, or two
+            # rows of numbers, would seem to touch (`borderless.wrapped_lines`)
+            ink_box = split_box(ink, box, scan.text_h)
+            parts.append(ink_box[0] if len(ink_box) == 1 else box)
             crops.append(crop_quad(work, q))
     results = backend.recognize(crops) if crops else []
     boxes = []

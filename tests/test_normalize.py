@@ -369,3 +369,24 @@ def test_a_headerless_piece_uses_the_previous_column_map_only_where_it_fits():
     assert _carried_colmap(prev, [row(range(2, 9))]) == prev
     # no row shows where the columns went and a value stands outside the map: no map
     assert _carried_colmap(prev, [row([3, 9])]) is None
+
+
+def test_a_table_four_header_read_with_a_character_wrong_still_names_the_one_column_left():
+    # a picture's narrow 总计 read as 总i计 (its 讠 as an i), and that total printed blank:
+    # the header names the column by elimination, so the blank stays the total's and the
+    # fourteen values keep theirs (the row was lost: 14 values for 15 columns)
+    cells = [Cell(0, 0, "行政复议", col_span=5), Cell(0, 5, "行政诉讼", col_span=10),
+             Cell(1, 5, "未经复议直接起诉", col_span=5), Cell(1, 10, "复议后起诉", col_span=5)]
+    leaves = [c.label for c in T.REVIEW_COLUMNS]
+    cells += [Cell(1, k, "总i计" if k == 4 else leaf, row_span=2) for k, leaf in enumerate(leaves)]
+    cells += [Cell(2, 5 + b * 5 + k, leaf) for b in range(2) for k, leaf in enumerate(leaves)]
+    values = ["1", "0", "0", "1", ""] + ["0", "1", "0", "0", "1"] + ["0", "0", "0", "1", "1"]
+    cells += [Cell(3, k, v) for k, v in enumerate(values)]
+    rec = to_record(_doc(TextBlock("四、政府信息公开行政复议、行政诉讼情况"), Table(cells=cells, columns_reliable=True)))
+    assert rec.cells["review.upheld"] == 1 and rec.cells["review.pending"] == 1
+    assert rec.cells["review.total"] is None
+    assert rec.cells["suit_after_review.total"] == 1
+    assert not [f for f in rec.findings if f.rule == "row.incomplete"]
+    cells[4 + 4] = Cell(1, 4, "备注", row_span=2)  # a header unlike 总计 names nothing
+    rec = to_record(_doc(TextBlock("四、政府信息公开行政复议、行政诉讼情况"), Table(cells=cells, columns_reliable=True)))
+    assert rec.cells["review.upheld"] is None and [f for f in rec.findings if f.rule == "row.incomplete"]

@@ -17,7 +17,7 @@ from core.record import CellSource
 from normalize import candidates
 from normalize.assemble import LOW_CONFIDENCE, to_record
 from ocr.backends import ALT_MIN, ctc_decode, digit_classes
-from ocr.read import cell_alternatives
+from ocr.cell_rules import cell_alternatives
 from validate import check
 
 CHARSET = ["<blank>", *"0123456789", "O", "o", "l", "I", ",", ".", "-", "+", "年"]

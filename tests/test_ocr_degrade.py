@@ -131,6 +131,46 @@ def test_table_three_printed_in_kai_ming_or_hei(key):
     assert wrong_cells(rec, tab.truth) == []
 
 
+@pytest.mark.parametrize("labels", ["one line", "two lines"])
+def test_wrapped_numbers_of_a_table_without_rulings(labels):
+    """The same table printed without rulings, scanned: "1008" over two lines ("100" over
+    "8") of its column, "111" beside it on one line, centred in the row. The second lines
+    made a row of numbers of their own, every row under them took the wrong label and the
+    first lines were read as 100, 127, 126, 513; now the two lines are one cell, read by the
+    ruled cells' rule (`cell_rules.wrapped_number`). Lone zeros the detector passed over
+    were lost without a finding; their cells are now read like a ruled grid's. With narrow
+    label columns the row's label wraps too, its lines level with the number's two lines."""
+    from dataclasses import replace
+
+    from ocr_fixtures import render
+
+    tab = tables("2019")[1]
+    layout = tab.layout
+    if labels == "two lines":
+        layout = replace(layout, col_widths=[3.0, 3.0, 8.0] + list(layout.col_widths[3:]))
+    img = render(layout, font_px=D.BASE_FONT_PX, font_file=in_face("wqy"), ruled=False)
+    rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
+    assert wrong_cells(rec, tab.truth) == []
+
+
+def test_table_without_rulings_printed_tight():
+    """Table 三 without rulings, its rows as tight as an office program prints them (text 0.1
+    font sizes apart): a one-line label, level with its row's numbers, took the first line of
+    the next row's two-line label under it, and label after label ran into one (105 of 161
+    cells lost). A label centred on a row of numbers now takes no line below. Left: the two
+    rows beside a label the detector joins with its neighbour on one line ("(四)无法
+    2.没有现成信息…"), reported, never wrong."""
+    from ocr_fixtures import render
+
+    tab = tables("2019")[1]
+    img = render(tab.layout, font_px=D.BASE_FONT_PX, font_file=D.faces().get("sans"), ruled=False, pad=0.1)
+    rec = read([D.encode(D.scan(img, FACE_SCAN, seed=1), FACE_SCAN)])
+    bad = wrong_cells(rec, tab.truth)
+    assert all(got is None for _, got, _ in bad), bad
+    assert {c.rsplit(".", 1)[0] for c, _, _ in bad} <= {"apply.rejected.petition", "apply.unavailable.unclear"}
+    assert any(f.rule in ("row.missing", "row.unknown_label") for f in rec.findings)
+
+
 def test_numbers_stacked_by_a_lost_ruling_are_not_joined():
     """The same table with the rulings under two rows of numbers lost: each cell there shows
     two numbers one over the other ("380" over "27"), which read as one wrapped number

@@ -16,7 +16,8 @@ from core.document import Cell, Provenance, Table
 from ocr import grid as G
 from ocr import stitch
 from ocr.backends import Reading, ctc_decode, digit_classes, rec_tensor
-from ocr.read import cell_lines, digit_like, fix_number, text_ink
+from ocr.cell_rules import digit_like, fix_number
+from ocr.read import cell_lines, text_ink
 
 pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt install fonts-noto-cjk)")
 
@@ -223,3 +224,19 @@ def test_a_line_read_as_nothing_is_read_again_wider():
     assert [r.text for r in retry_empty(Narrow(), [narrow, wide], first)] == ["0", "0"]
     blank = [Reading("", 0.0, 0.0)]
     assert retry_empty(type("Never", (), {"recognize": lambda self, c: blank})(), [narrow], blank)[0].text == ""
+
+
+def test_a_note_wrapped_in_its_cell_is_no_wrapped_number():
+    """"3（含转办1件）" wrapped as "3（含转办1" over "(件)" in a scanned PDF: the recogniser's
+    digit readings of the two lines were "31" and "4", and the cell was read as the wrapped
+    number 314 (left null only because the 4 was unlikely). The wrap rule is for lines of
+    digits; the lines' text says whether they are."""
+    from ocr.cell_rules import wrapped_number
+    from ocr.grid import GridCell
+
+    cell = GridCell(5, 3, 1, 1, (662, 468, 801, 539))
+    boxes = [(673, 481, 790, 504), (709, 512, 740, 535)]
+    note = [Reading("3（含转办1", 0.98, 0.88, "31", 0.99), Reading("(件)", 0.84, 0.70, "4", 0.9)]
+    assert not wrapped_number(cell, note, boxes, 23.0)
+    number = [Reading("31", 0.98, 0.98, "31", 0.99), Reading("4", 0.9, 0.9, "4", 0.9)]
+    assert wrapped_number(cell, number, [(700, 481, 790, 504), (709, 512, 740, 535)], 23.0)

@@ -17,7 +17,7 @@ from core.document import ExtractedDocument, Table, TextBlock
 from core import template as T
 from normalize.assemble import to_record
 from ocr import read_image
-from ocr.read import FIX_PENALTY
+from ocr.cell_rules import FIX_PENALTY
 
 pytestmark = pytest.mark.skipif(F.cjk_font() is None, reason="no CJK font (apt install fonts-noto-cjk)")
 
@@ -193,7 +193,7 @@ def test_only_a_slash_is_slash_shaped_in_every_face():
     from PIL import Image, ImageDraw, ImageFont
 
     import ocr_degrade as D
-    from ocr.read import slash_shaped
+    from ocr.cell_rules import slash_shaped
 
     def shaped(ch: str, face) -> bool:
         im = Image.new("L", (60, 70), 255)

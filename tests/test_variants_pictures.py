@@ -4,9 +4,10 @@ The tables are drawn, scanned (`tests/variants_pictures.py`) and read back throu
 cases kept here are the ones that once failed: printed blanks ("/" read as 1, "—" as 一 or
 _) in pictures pasted into DOCX and HTML, a scanned report whose notes sit under its
 tables, and an empty spacer column after the labels (its narrow header cells once merged, the
-border between them read as "_"); and one of each kind of file the crossing makes: a
-bi-level multi-page TIFF, a table per picture file. Each must come out exactly (OCR is slow:
-about ten seconds a case).
+border between them read as "_"), a note wrapped in a cell of numbers ("3（含转办1" over
+"(件)", once read as the wrapped number 314), table 四's narrow 总计 read as 总i计 beside a
+blank total; and one of each kind of file the crossing makes: a bi-level multi-page TIFF, a
+table per picture file. Each must come out exactly (OCR is slow: about ten seconds a case).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from variant_check import check
 from gongkai.pipeline import extract_record
 
 CASES = [("blanks", "docx_pictures"), ("blanks", "html_pictures"), ("notes", "pdf_scan"),
-         ("spacer_after_labels", "docx_pictures"), ("split_repeated_header", "tiff")]
+         ("spacer_after_labels", "docx_pictures"), ("apply_values_with_notes", "pdf_scan"),
+         ("split_repeated_header", "tiff")]
 
 
 @pytest.mark.parametrize("klass,fmt", CASES, ids=[f"{k}-{f}" for k, f in CASES])
@@ -33,7 +35,7 @@ def test_picture_variant_extracts_exactly(klass, fmt, tmp_path):
 
 
 FACE_CASES = [("split_repeated_header", "html_pictures", "wqy"), ("plain", "html_pictures", "uming"),
-              ("blanks", "docx_pictures", "ukai")]
+              ("blanks", "docx_pictures", "ukai"), ("blank_totals", "html_pictures", "uming")]
 
 
 @pytest.mark.parametrize("klass,fmt,face", FACE_CASES, ids=[f"{k}-{f}-{face}" for k, f, face in FACE_CASES])
