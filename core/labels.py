@@ -20,8 +20,11 @@ _WS = re.compile(r"\s+", re.UNICODE)
 _PAREN_NOTE = re.compile(r"\([^()]*\)$")
 _OPEN_NOTE = re.compile(r"(?<=.)\([^()]{4,}$")  # a trailing note whose ")" was lost (OCR, a cut cell)
 _ENUM = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.,]|\([一二三四五六七八九十]+\)|\d{1,2}[.、,](?!\d)|\(\d{1,2}\))"
+    r"^(?:[一二三四五六七八九十]+[、.,]|\([一二三四五六七八九十]+\)|\d{1,2}[.、,·・•‧∙](?!\d)|\(\d{1,2}\))"
 )
+"""Leading enumerators. After a digit, a middle dot counts as the full stop: OCR reads the
+full-width "．" of "3．其他" as "·" or "・" (nothing else puts one between a label's number
+and its words)."""
 _CN_DIGITS = "一二三四五六七八九十"
 PREFIX_MIN = 6
 

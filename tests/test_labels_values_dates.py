@@ -68,3 +68,10 @@ def test_the_published_date_of_a_catalogue_block_when_no_date_is_signed():
     # a signed date wins over the catalogue's
     doc.blocks.append(TextBlock("2023年1月20日"))
     assert published_date(doc) == "2023-01-20"
+
+
+def test_a_middle_dot_after_a_label_number_is_its_full_stop():
+    # OCR reads the full-width "．" of "3．其他" as "·" or "・"; a date such as 3·15 keeps its dot
+    assert labels.key("3·其他") == labels.key("3．其他") == labels.key("3.其他")
+    assert labels.enum_number("2・没有现成信息") == 2
+    assert labels.strip_enum("3·15") == "3·15"
