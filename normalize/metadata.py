@@ -37,6 +37,9 @@ _SENTENCE = re.compile(r"[，,。；;：:、《》]|^(?:根据|现公布|公布|
 _PUBLISHES = re.compile(r"公布(.{2,40}?)(?:20[0-4]\d\s*年度?)?(?:的)?政府信息公开(?:工作)?年度报告")
 _AGENCY_SUFFIX = re.compile(r"(文件|办公室文件)$")
 _AGENCY_CLEAN = re.compile(r"^(?:关于|《)|(?:关于|的|》|《)$")
+_UNREAD_YEAR = re.compile(r"(?:[〇○零ＯOo一二三四五六七八九]{2,4}|\d{2,4})\s*年(?:度)?\s*(?:的)?\s*$")
+"""A title's year the reader could not make a year of (OCR lost a 〇 of 二〇二二年, a digit of
+2022年): not the agency's name; no year is guessed from it."""
 
 
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "O": 0, "o": 0}
@@ -124,6 +127,8 @@ def title_and_agency(doc: ExtractedDocument) -> tuple[str | None, str | None, in
         elif (lead := _LEAD_YEAR.match(head)) and lead.end() < len(head):
             year = int(lead.group(1))
             head = head[lead.end():]
+        elif unread := _UNREAD_YEAR.search(head):
+            head = head[: unread.start()]
         head = _AGENCY_CLEAN.sub("", head).strip()
         if not head and i > 0:
             prev = lines[i - 1].replace(" ", "")

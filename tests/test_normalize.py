@@ -161,6 +161,9 @@ def test_title_agency_and_year_variants():
                                     TextBlock("统计期限为202211日到1231日。")])
     _, agency, year = title_and_agency(doc)
     assert agency == "长治市上党区应急管理局" and reporting_year(doc, year) == 2022
+    # a year OCR could not read (the 〇 of 二〇二二 lost) is neither the agency's nor guessed
+    for title in ("示例市生态环境局二二二年政府信息公开工作年度报告", "示例市生态环境局202年政府信息公开工作年度报告"):
+        assert title_and_agency(ExtractedDocument(blocks=[TextBlock(title)]))[1:] == ("示例市生态环境局", None)
 
 
 @pytest.mark.parametrize("text, iso", [
