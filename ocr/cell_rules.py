@@ -106,6 +106,22 @@ DASH_LIKE = frozenset({"一", "ー", "－", "_", "＿", "__", "一一"})
 numbers holds a Chinese numeral), the katakana long mark, an underscore."""
 
 
+def dash_shaped(ink: np.ndarray, boxes: list[PixelBox], text_h: float) -> bool:
+    """Whether a one-glyph cell's ink is a dash: a stroke wider than it is high, and less than
+    half a text height high. The recogniser reads a short printed "-" in a small JPEG as "1",
+    with confidence up to 0.9; a 1 is always taller than wide, its foot and flag included,
+    and as high as the text (so a scrap of ruling beside it cannot make it a dash). The extent
+    is taken between the 2nd and 98th percentiles of the ink: a speck of noise does not count."""
+    if len(boxes) != 1:
+        return False
+    x0, top, x1, bottom = boxes[0]
+    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
+    if len(xs) < 8:
+        return False
+    (xa, xb), (ya, yb) = np.percentile(xs, (2, 98)), np.percentile(ys, (2, 98))
+    return (xb - xa + 1) > (yb - ya + 1) and (yb - ya + 1) < 0.5 * text_h
+
+
 SLASH_LEAN = 10.0
 """Degrees from the vertical: a "1" stands within 4° (its flag and foot included, sans and
 serif), a "/" leans 17° in the same faces."""

@@ -26,8 +26,9 @@ import cv2
 import numpy as np
 
 from .backends import OcrBackend, Quad, Reading
-from .cell_rules import (DASH_LIKE, DEBRIS_DIGITS, FIX_PENALTY, cell_alternatives, digit_like, is_debris, is_number,
-                         leans, numeric_lines, one_line_number_rows, slash_shaped, wrapped_number)
+from .cell_rules import (DASH_LIKE, DEBRIS_DIGITS, FIX_PENALTY, cell_alternatives, dash_shaped, digit_like,
+                         is_debris, is_number, leans, numeric_lines, one_line_number_rows, slash_shaped,
+                         wrapped_number)
 from .grid import PixelBox, GridCell, PageScan, TableGrid
 
 SPECK = 0.012
@@ -296,6 +297,10 @@ def read_grid(scan: PageScan, grid: TableGrid, backend: OcrBackend, ink: np.ndar
                 # a slash, the printed "not applicable", which the recogniser takes for a 1
                 # (at 100–150 dpi, with confidence up to 0.9): the stroke's slant tells them apart
                 out.append(ReadCell(c, "/", round(min(r.score for r in rs), 4)))
+                continue
+            if digits == "1" and dash_shaped(ink, boxes.get(k, []), scan.text_h):
+                # a printed dash ("-", "not applicable" too) read as 1: it lies, a 1 stands
+                out.append(ReadCell(c, "—", round(min(r.score for r in rs), 4)))
                 continue
             out.append(ReadCell(c, digits, round(min(r.digits_min for r in rs), 4),
                                 fixed="".join(text.split()) != digits,

@@ -206,3 +206,24 @@ def test_only_a_slash_is_slash_shaped_in_every_face():
     for name, face in D.faces().items():
         assert shaped("/", face), name
         assert not any(shaped(d, face) for d in "0123456789"), name
+
+
+def test_a_stroke_wider_than_high_and_low_is_a_dash_not_a_one():
+    """A printed "-" in a small JPEG comes back from the recogniser as "1" (confidence up to
+    0.9): its ink, wider than high and under half a text height, says it is a dash. A 1 is
+    taller than wide, and stays a 1 even with a scrap of ruling beside it in its box."""
+    import numpy as np
+
+    from ocr.cell_rules import dash_shaped
+
+    text_h = 20.0
+    dash = np.zeros((20, 30), np.uint8)
+    dash[9:12, 8:22] = 1
+    one = np.zeros((20, 30), np.uint8)
+    one[3:17, 14:17] = 1
+    one_with_ruling = one.copy()
+    one_with_ruling[18:20, 0:30] = 1
+    box = [(0, 0, 30, 20)]
+    assert dash_shaped(dash, box, text_h)
+    assert not dash_shaped(one, box, text_h)
+    assert not dash_shaped(one_with_ruling, box, text_h)
