@@ -106,18 +106,26 @@ DASH_LIKE = frozenset({"一", "ー", "－", "_", "＿", "__", "一一"})
 numbers holds a Chinese numeral), the katakana long mark, an underscore."""
 
 
+def glyph_pixels(ink: np.ndarray, boxes: list[PixelBox]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ink pixels (x, y, in the box) of a cell that shows one glyph in one box; None for
+    several boxes, or too few pixels (under 8) to tell a shape."""
+    if len(boxes) != 1:
+        return None
+    x0, top, x1, bottom = boxes[0]
+    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
+    return (xs, ys) if len(xs) >= 8 else None
+
+
 def dash_shaped(ink: np.ndarray, boxes: list[PixelBox], text_h: float) -> bool:
     """Whether a one-glyph cell's ink is a dash: a stroke wider than it is high, and less than
     half a text height high. The recogniser reads a short printed "-" in a small JPEG as "1",
     with confidence up to 0.9; a 1 is always taller than wide, its foot and flag included,
     and as high as the text (so a scrap of ruling beside it cannot make it a dash). The extent
     is taken between the 2nd and 98th percentiles of the ink: a speck of noise does not count."""
-    if len(boxes) != 1:
+    pixels = glyph_pixels(ink, boxes)
+    if pixels is None:
         return False
-    x0, top, x1, bottom = boxes[0]
-    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
-    if len(xs) < 8:
-        return False
+    xs, ys = pixels
     (xa, xb), (ya, yb) = np.percentile(xs, (2, 98)), np.percentile(ys, (2, 98))
     return (xb - xa + 1) > (yb - ya + 1) and (yb - ya + 1) < 0.5 * text_h
 
@@ -130,12 +138,10 @@ serif), a "/" leans 17° in the same faces."""
 def leans(ink: np.ndarray, boxes: list[PixelBox]) -> bool:
     """Whether the ink of a one-glyph cell leans like a slash: the principal axis of its
     pixels more than `SLASH_LEAN` from the vertical (the picture is already deskewed)."""
-    if len(boxes) != 1:
+    pixels = glyph_pixels(ink, boxes)
+    if pixels is None:
         return False
-    x0, top, x1, bottom = boxes[0]
-    ys, xs = np.nonzero(ink[top:bottom, x0:x1])
-    if len(xs) < 8:
-        return False
+    xs, ys = pixels
     x, y = xs - xs.mean(), ys - ys.mean()
     cov = float((x * y).mean())
     if cov >= 0:
