@@ -35,7 +35,7 @@ from extractors.layout import (PICTURE_MIN_HEIGHT, PICTURE_MIN_WIDTH, PageConten
                                drop_running_lines, stitch_pages)
 from extractors.pdf_limits import MAX_CONTENT_BYTES, MAX_PAGES, inflated_size
 from extractors.pdf_lines import Centres, is_unmapped
-from extractors.pdf_tables import TablePart, find_table_parts
+from extractors.pdf_tables import TablePart, find_table_parts, round_box
 from extractors.pdf_unruled import find_unruled_tables
 
 FORMAT = "pdf"
@@ -158,7 +158,7 @@ def _picture_blocks(drawing: PageDrawing, tables: list[TablePart]) -> list[Image
         cx, cy = (x0 + x1) / 2, (top + bottom) / 2
         if any(t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3] for t in tables):
             continue  # a picture inside a ruled table (a seal in a cell): the table is read
-        bbox = (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
+        bbox = round_box((x0, top, x1, bottom))
         out.append(ImageBlock(ref=f"page:{n}", media_type="application/pdf",
                               prov=Provenance(page=n, bbox=bbox, method="text")))
     return out
@@ -199,8 +199,7 @@ def read_page(drawing: PageDrawing) -> PageContent:
     for i, ln in enumerate(lines):
         if i in used:
             continue
-        x0, top, x1, bottom = ln.bbox
-        prov = Provenance(page=n, bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)), method="text")
+        prov = Provenance(page=n, bbox=round_box(ln.bbox), method="text")
         out.items.append((ln.bbox[1], TextBlock(text=ln.text.strip(), prov=prov)))
     for im in _picture_blocks(drawing, tables):
         out.items.append((im.prov.bbox[1], im))

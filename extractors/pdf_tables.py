@@ -324,10 +324,11 @@ def drop_covered_rows(cells: list[RawCell]) -> list[RawCell]:
 def part_to_table(part: TablePart) -> Table:
     """A (possibly stitched) part → the document model's `Table`, cells in reading order."""
     cells = [Cell(row=c.row, col=c.col, text=c.text, row_span=c.row_span, col_span=c.col_span,
-                  prov=Provenance(page=c.page, bbox=_round(c.bbox), method="text"))
+                  prov=Provenance(page=c.page, bbox=round_box(c.bbox), method="text"))
              for c in sorted(part.cells, key=lambda c: (c.row, c.col))]
-    return Table(cells=cells, prov=Provenance(page=part.page, bbox=_round(part.bbox), method="text"))
+    return Table(cells=cells, prov=Provenance(page=part.page, bbox=round_box(part.bbox), method="text"))
 
 
-def _round(b: BBox) -> BBox:
+def round_box(b: BBox) -> BBox:
+    """A box to the hundredth of a point, as provenance records it."""
     return (round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2))
